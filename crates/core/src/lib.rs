@@ -1,0 +1,250 @@
+//! The normalized event model every reader produces and every later stage consumes.
+//!
+//! An [`Event`] is one action of one account at one time: a post, a comment, a reply or a
+//! share. Readers turn each input format into events or [`Quarantined`] records; nothing is
+//! dropped silently.
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of action an event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Post,
+    Comment,
+    Reply,
+    Share,
+}
+
+impl Kind {
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "post" | "video" | "tweet" | "message" | "" => Some(Kind::Post),
+            "comment" => Some(Kind::Comment),
+            "reply" => Some(Kind::Reply),
+            "share" | "repost" | "retweet" | "reshare" | "forward" => Some(Kind::Share),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Post => "post",
+            Kind::Comment => "comment",
+            Kind::Reply => "reply",
+            Kind::Share => "share",
+        }
+    }
+}
+
+/// One normalized action. Times are unix milliseconds (UTC).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// The post/comment id as the platform gives it.
+    pub id: String,
+    /// The account exactly as it appears in the input (user name or id).
+    pub account: String,
+    pub time_ms: i64,
+    /// Lower-case platform name (`tiktok`, `x`, `telegram`, …); empty when unknown.
+    pub platform: String,
+    pub kind: Kind,
+    pub text: Option<String>,
+    pub hashtags: Vec<String>,
+    pub urls: Vec<String>,
+    pub mentions: Vec<String>,
+    /// The sound/music id (TikTok `music_id`).
+    pub sound: Option<String>,
+    /// The post this event comments on, replies to or shares.
+    pub parent: Option<String>,
+    pub parent_account: Option<String>,
+    pub account_created_ms: Option<i64>,
+    pub followers: Option<u64>,
+}
+
+impl Event {
+    /// A bare event; readers fill the optional fields they have.
+    pub fn new(id: impl Into<String>, account: impl Into<String>, time_ms: i64) -> Event {
+        Event {
+            id: id.into(),
+            account: account.into(),
+            time_ms,
+            platform: String::new(),
+            kind: Kind::Post,
+            text: None,
+            hashtags: Vec::new(),
+            urls: Vec::new(),
+            mentions: Vec::new(),
+            sound: None,
+            parent: None,
+            parent_account: None,
+            account_created_ms: None,
+            followers: None,
+        }
+    }
+}
+
+/// A record that could not become an event, kept with where it came from and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quarantined {
+    pub file: String,
+    /// 1-based line number (or record number for JSON documents).
+    pub record: u64,
+    pub reason: String,
+    /// The raw record, cut to a readable length.
+    pub raw: String,
+}
+
+/// Earliest and latest instants accepted as real activity: 2000-01-01 .. 2100-01-01 UTC.
+/// Anything outside is an "impossible timestamp" (usually a unit mix-up) and is quarantined.
+pub const MIN_TIME_MS: i64 = 946_684_800_000;
+pub const MAX_TIME_MS: i64 = 4_102_444_800_000;
+
+/// Parses a timestamp: RFC 3339 / ISO 8601 (with or without zone, `T` or space), a plain
+/// date, or unix seconds (integer or fractional; 13-digit values are taken as milliseconds).
+pub fn parse_time_ms(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("missing time".into());
+    }
+    let ms = if let Ok(v) = s.parse::<f64>() {
+        if !v.is_finite() {
+            return Err(format!("impossible timestamp {s:?}"));
+        }
+        // 13+ digit integers are milliseconds (JavaScript/Java exports).
+        if v.abs() >= 1e12 {
+            v.round() as i64
+        } else {
+            (v * 1000.0).round() as i64
+        }
+    } else if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s) {
+        dt.timestamp_millis()
+    } else if let Some(ms) = parse_loose_datetime(s) {
+        ms
+    } else {
+        return Err(format!("unparseable time {s:?}"));
+    };
+    if !(MIN_TIME_MS..MAX_TIME_MS).contains(&ms) {
+        return Err(format!("impossible timestamp {s:?} (outside 2000..2100)"));
+    }
+    Ok(ms)
+}
+
+fn parse_loose_datetime(s: &str) -> Option<i64> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    // Zoned variants that RFC 3339 rejects: "2024-11-11 10:00:00+00:00", "... +0000", "...Z".
+    for f in [
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+    ] {
+        if let Ok(dt) = chrono::DateTime::parse_from_str(s, f) {
+            return Some(dt.timestamp_millis());
+        }
+    }
+    let t = s.trim_end_matches('Z').trim_end_matches(" UTC");
+    for f in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(t, f) {
+            return Some(dt.and_utc().timestamp_millis());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis());
+    }
+    None
+}
+
+/// Formats unix milliseconds as RFC 3339 UTC with second precision (millis when present).
+pub fn format_time(ms: i64) -> String {
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(dt) if ms % 1000 == 0 => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        None => ms.to_string(),
+    }
+}
+
+/// Pulls `#hashtags`, `@mentions` and `http(s)://` URLs out of free text, for inputs that do
+/// not list them as fields. Hashtags and mentions are returned without their sigil.
+pub fn extract_entities(text: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let mut tags = Vec::new();
+    let mut mentions = Vec::new();
+    let mut urls = Vec::new();
+    for word in text.split_whitespace() {
+        let lower = word.to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            let u = word.trim_end_matches(|c: char| {
+                matches!(c, ',' | '.' | ')' | ']' | '"' | '\'' | '!' | '?')
+            });
+            urls.push(u.to_string());
+            continue;
+        }
+        // A word may hold several tags: "#a#b".
+        let mut rest = word;
+        while let Some(pos) = rest.find(['#', '@']) {
+            let sigil = rest.as_bytes()[pos];
+            let after = &rest[pos + 1..];
+            let end = after
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' && sigil == b'@'))
+                .unwrap_or(after.len());
+            let name = after[..end].trim_end_matches('.');
+            if !name.is_empty() {
+                if sigil == b'#' {
+                    tags.push(name.to_string());
+                } else {
+                    mentions.push(name.to_string());
+                }
+            }
+            rest = &after[end..];
+        }
+    }
+    (tags, mentions, urls)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_parse_in_every_documented_form() {
+        let want = 1_731_319_200_000; // 2024-11-11T10:00:00Z
+        for s in [
+            "2024-11-11T10:00:00Z",
+            "2024-11-11T12:00:00+02:00",
+            "2024-11-11 10:00:00",
+            "2024-11-11 10:00:00+00:00",
+            "2024-11-11T10:00:00.000Z",
+            "1731319200",
+            "1731319200.0",
+            "1731319200000",
+        ] {
+            assert_eq!(parse_time_ms(s), Ok(want), "{s}");
+        }
+        assert!(parse_time_ms("").is_err());
+        assert!(parse_time_ms("yesterday").is_err());
+        assert!(parse_time_ms("12").unwrap_err().contains("impossible"));
+        assert!(parse_time_ms("NaN").is_err());
+        assert!(parse_time_ms("9999999999999999").is_err());
+        assert_eq!(format_time(want), "2024-11-11T10:00:00Z");
+    }
+
+    #[test]
+    fn entities_come_out_of_text() {
+        let (t, m, u) = extract_entities(
+            "Vot #CG11#Romania pentru @calin.georgescu, vezi https://ex.ro/a?utm_source=x. ok",
+        );
+        assert_eq!(t, vec!["CG11", "Romania"]);
+        assert_eq!(m, vec!["calin.georgescu"]);
+        assert_eq!(u, vec!["https://ex.ro/a?utm_source=x"]);
+        assert_eq!(extract_entities("no entities here # @ ").0.len(), 0);
+    }
+
+    #[test]
+    fn kinds_parse() {
+        assert_eq!(Kind::parse("Comment"), Some(Kind::Comment));
+        assert_eq!(Kind::parse("retweet"), Some(Kind::Share));
+        assert_eq!(Kind::parse("nonsense"), None);
+    }
+}
