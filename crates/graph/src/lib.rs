@@ -1,1 +1,408 @@
-//! stub
+//! From co-actions to a coordination network: per-pair [`Edge`]s with their evidence, a
+//! significance test that separates coordination from crowding, and Leiden [`Cluster`]s.
+//!
+//! ## The null model
+//! Keep every trace, its timing and its crowd fixed, and let chance decide *who* authored each
+//! hit, in proportion to how active each account is. Account `b` wrote a share
+//! `f_b = hits_b / hits` of all hits; account `a`'s hits saw `M_a` other hits in their windows
+//! (its exposure). Then the number of `a`'s hits that meet `b` by chance is about Poisson with
+//! mean `f_b · M_a`. The edge's expected count is the mean of the two directions, and its
+//! p-value is `P(Poisson(E) ≥ co_actions)`. Benjamini–Hochberg over all observed pairs turns
+//! p-values into q-values; an edge is kept when `q ≤ fdr` and it has at least
+//! `min_co_actions`. Hyperactive accounts (large `f`) and crowd-followers (large `M`) need far
+//! more co-actions to be significant, which is the point.
+
+use lockstep_sweep::{Exposure, PairTrace, WEIGHT_SCALE};
+use rayon::prelude::*;
+use single_clustering::community_search::leiden::{leiden, LeidenConfig, ObjectiveKind};
+use single_clustering::network::CSRNetwork;
+use statrs::distribution::{DiscreteCDF, Poisson};
+
+/// An account pair's co-actions, aggregated over traces, with its evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edge {
+    pub a: u32,
+    pub b: u32,
+    pub co_actions: u32,
+    /// Crowd-weighted co-actions: Σ 1 / (others in the window).
+    pub weight: f64,
+    /// Layer bit mask.
+    pub layers: u32,
+    /// Distinct traces the pair co-acted on.
+    pub traces: u32,
+    pub first: i64,
+    pub last: i64,
+    pub median_gap_ms: i64,
+    /// Up to three (event of a, event of b), earliest first.
+    pub samples: Vec<(u32, u32)>,
+    /// The trace with most co-actions.
+    pub top_trace: u32,
+    pub expected: f64,
+    pub p_value: f64,
+    pub q_value: f64,
+}
+
+/// Aggregates per-trace co-actions into one edge per pair. `layer_bit` maps a trace to its
+/// layer's bit.
+pub fn build_edges(
+    pair_traces: &mut [PairTrace],
+    layer_bit: impl Fn(u32) -> u32 + Sync,
+) -> Vec<Edge> {
+    pair_traces.par_sort_unstable_by_key(|p| (p.pair, p.first, p.trace));
+    let mut bounds = Vec::new();
+    let mut s = 0;
+    for i in 1..=pair_traces.len() {
+        if i == pair_traces.len() || pair_traces[i].pair != pair_traces[s].pair {
+            bounds.push((s, i));
+            s = i;
+        }
+    }
+    let pts: &[PairTrace] = pair_traces;
+    bounds
+        .par_iter()
+        .map(|&(s, e)| {
+            let g = &pts[s..e];
+            let (a, b) = g[0].accounts();
+            let co: u32 = g.iter().map(|p| p.co_actions).sum();
+            // Median over co-actions, each trace contributing its median gap co_actions times.
+            let mut gaps: Vec<(u32, u32)> =
+                g.iter().map(|p| (p.median_gap_ms, p.co_actions)).collect();
+            gaps.sort_unstable();
+            let mut left = co.div_ceil(2);
+            let mut median = 0;
+            for (gap, n) in gaps {
+                median = gap;
+                if n >= left {
+                    break;
+                }
+                left -= n;
+            }
+            let top = g
+                .iter()
+                .max_by_key(|p| (p.co_actions, std::cmp::Reverse(p.trace)))
+                .map_or(0, |p| p.trace);
+            Edge {
+                a,
+                b,
+                co_actions: co,
+                weight: g.iter().map(|p| p.weight).sum::<u64>() as f64 / WEIGHT_SCALE,
+                layers: g.iter().fold(0, |m, p| m | layer_bit(p.trace)),
+                traces: g.len() as u32,
+                first: g.iter().map(|p| p.first).min().unwrap_or(0),
+                last: g.iter().map(|p| p.last).max().unwrap_or(0),
+                median_gap_ms: i64::from(median),
+                samples: g.iter().take(3).map(|p| p.sample).collect(),
+                top_trace: top,
+                expected: 0.0,
+                p_value: 1.0,
+                q_value: 1.0,
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SignificanceParams {
+    /// False-discovery rate for Benjamini–Hochberg; `None` keeps every edge (peer parity).
+    pub fdr: Option<f64>,
+    pub min_co_actions: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SignificanceReport {
+    pub tested: u64,
+    pub kept: u64,
+    pub below_min_co_actions: u64,
+    pub not_significant: u64,
+}
+
+/// Computes each edge's expected co-actions, p-value and q-value, then keeps the edges that
+/// pass. Edges come back sorted by (a, b).
+pub fn test_edges(
+    edges: Vec<Edge>,
+    exposure: &Exposure,
+    p: SignificanceParams,
+) -> (Vec<Edge>, SignificanceReport) {
+    let total = exposure.total_hits.max(1) as f64;
+    let mut edges = edges;
+    edges.par_iter_mut().for_each(|e| {
+        let share = |x: u32| f64::from(exposure.hits[x as usize]) / total;
+        let crowd = |x: u32| exposure.crowd[x as usize] as f64;
+        let expected = 0.5 * (share(e.b) * crowd(e.a) + share(e.a) * crowd(e.b));
+        e.expected = expected;
+        e.p_value = poisson_tail(expected, e.co_actions);
+    });
+    // Benjamini–Hochberg, step-up, over every observed pair.
+    let m = edges.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_unstable_by(|&i, &j| {
+        edges[i]
+            .p_value
+            .total_cmp(&edges[j].p_value)
+            .then(i.cmp(&j))
+    });
+    let mut running = 1.0f64;
+    for (rank, &i) in order.iter().enumerate().rev() {
+        running = running.min(edges[i].p_value * m as f64 / (rank + 1) as f64);
+        edges[i].q_value = running.min(1.0);
+    }
+    let mut report = SignificanceReport {
+        tested: m as u64,
+        ..Default::default()
+    };
+    edges.retain(|e| {
+        if e.co_actions < p.min_co_actions {
+            report.below_min_co_actions += 1;
+            false
+        } else if p.fdr.is_some_and(|a| e.q_value > a) {
+            report.not_significant += 1;
+            false
+        } else {
+            true
+        }
+    });
+    edges.sort_unstable_by_key(|e| (e.a, e.b));
+    report.kept = edges.len() as u64;
+    (edges, report)
+}
+
+/// `P(X ≥ k)` for `X ~ Poisson(mean)`.
+pub fn poisson_tail(mean: f64, k: u32) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if mean <= 0.0 {
+        return 0.0;
+    }
+    match Poisson::new(mean) {
+        Ok(d) => d.sf(u64::from(k - 1)).clamp(0.0, 1.0),
+        Err(_) => 1.0,
+    }
+}
+
+/// Strength of an edge for scoring: -log10(q), capped at 30 (q underflows for huge counts).
+pub fn strength(e: &Edge) -> f64 {
+    if e.q_value <= 0.0 {
+        30.0
+    } else {
+        (-e.q_value.log10()).clamp(0.0, 30.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ClusterParams {
+    pub min_size: usize,
+    /// Modularity resolution (Reichardt–Bornholdt γ).
+    pub resolution: f64,
+    pub seed: u64,
+}
+
+/// A community of accounts on the kept edges.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cluster {
+    /// 1-based, largest cluster first.
+    pub id: u32,
+    /// Account ids, ascending.
+    pub members: Vec<u32>,
+    /// Indices into the edge list of edges inside the cluster.
+    pub internal_edges: Vec<usize>,
+}
+
+/// Leiden (modularity) on the kept edges, weighted by crowd-weighted co-actions. Clusters
+/// smaller than `min_size` are dropped.
+pub fn cluster(edges: &[Edge], p: ClusterParams) -> Result<Vec<Cluster>, String> {
+    if edges.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut nodes: Vec<u32> = edges.iter().flat_map(|e| [e.a, e.b]).collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    let index = |x: u32| nodes.binary_search(&x).expect("node of an edge");
+    let list: Vec<(usize, usize, f64)> = edges
+        .iter()
+        .map(|e| (index(e.a), index(e.b), e.weight.max(1e-9)))
+        .collect();
+    let graph = CSRNetwork::from_edges(nodes.len(), &list).map_err(|e| e.to_string())?;
+    let config = LeidenConfig {
+        objective: ObjectiveKind::Rb {
+            resolution: p.resolution,
+        },
+        seed: Some(p.seed),
+        n_iterations: 4,
+        ..Default::default()
+    };
+    let labels = leiden(&graph, &config)
+        .map_err(|e| e.to_string())?
+        .labels()
+        .to_vec();
+    let n_labels = labels.iter().copied().max().map_or(0, |m| m + 1);
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); n_labels];
+    for (i, &l) in labels.iter().enumerate() {
+        members[l].push(nodes[i]);
+    }
+    let mut internal: Vec<Vec<usize>> = vec![Vec::new(); n_labels];
+    for (k, &(i, j, _)) in list.iter().enumerate() {
+        if labels[i] == labels[j] {
+            internal[labels[i]].push(k);
+        }
+    }
+    let mut out: Vec<Cluster> = members
+        .into_iter()
+        .zip(internal)
+        .filter(|(m, _)| m.len() >= p.min_size.max(2))
+        .map(|(members, internal_edges)| Cluster {
+            id: 0,
+            members,
+            internal_edges,
+        })
+        .collect();
+    // Node order inside `members` is ascending already; order clusters canonically.
+    out.sort_by(|x, y| {
+        y.members
+            .len()
+            .cmp(&x.members.len())
+            .then(x.members[0].cmp(&y.members[0]))
+    });
+    for (i, c) in out.iter_mut().enumerate() {
+        c.id = i as u32 + 1;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pt(a: u32, b: u32, trace: u32, co: u32, first: i64) -> PairTrace {
+        PairTrace {
+            pair: (u64::from(a) << 32) | u64::from(b),
+            trace,
+            co_actions: co,
+            weight: u64::from(co) * 500_000,
+            first,
+            last: first + 10,
+            median_gap_ms: 10 * trace,
+            sample: (trace, trace + 100),
+        }
+    }
+
+    #[test]
+    fn edges_aggregate_traces_with_evidence() {
+        let mut pts = vec![
+            pt(0, 1, 3, 2, 50),
+            pt(0, 1, 1, 1, 10),
+            pt(1, 2, 1, 1, 5),
+            pt(0, 1, 2, 1, 30),
+        ];
+        let edges = build_edges(&mut pts, |t| 1 << t);
+        assert_eq!(edges.len(), 2);
+        let e = &edges[0];
+        assert_eq!((e.a, e.b, e.co_actions, e.traces), (0, 1, 4, 3));
+        assert_eq!(e.layers, 0b1110);
+        assert_eq!((e.first, e.last), (10, 60));
+        assert_eq!(e.weight, 2.0);
+        // Gaps 10 (×1), 20 (×1), 30 (×2): median of four co-actions is the 2nd = 20.
+        assert_eq!(e.median_gap_ms, 20);
+        assert_eq!(e.samples, vec![(1, 101), (2, 102), (3, 103)]);
+        assert_eq!(e.top_trace, 3);
+    }
+
+    #[test]
+    fn poisson_tail_matches_closed_form() {
+        // P(X ≥ 1) = 1 - e^-λ; P(X ≥ 2) = 1 - e^-λ(1 + λ).
+        let l: f64 = 0.3;
+        assert!((poisson_tail(l, 1) - (1.0 - (-l).exp())).abs() < 1e-12);
+        assert!((poisson_tail(l, 2) - (1.0 - (-l).exp() * (1.0 + l))).abs() < 1e-12);
+        assert_eq!(poisson_tail(l, 0), 1.0);
+        assert!(poisson_tail(1e-3, 10) < 1e-30);
+    }
+
+    fn edge(a: u32, b: u32, co: u32) -> Edge {
+        Edge {
+            a,
+            b,
+            co_actions: co,
+            weight: f64::from(co),
+            layers: 1,
+            traces: co,
+            first: 0,
+            last: 0,
+            median_gap_ms: 0,
+            samples: vec![],
+            top_trace: 0,
+            expected: 0.0,
+            p_value: 1.0,
+            q_value: 1.0,
+        }
+    }
+
+    #[test]
+    fn crowd_followers_need_more_co_actions_than_quiet_accounts() {
+        // Accounts 0,1 are quiet; 2,3 are hyperactive crowd followers. Both pairs co-act 3 times.
+        let exposure = Exposure {
+            hits: vec![5, 5, 5000, 5000],
+            crowd: vec![10, 10, 500_000, 500_000],
+            total_hits: 100_000,
+        };
+        let (kept, rep) = test_edges(
+            vec![edge(0, 1, 3), edge(2, 3, 3)],
+            &exposure,
+            SignificanceParams {
+                fdr: Some(0.01),
+                min_co_actions: 2,
+            },
+        );
+        assert_eq!(rep.tested, 2);
+        assert_eq!(kept.len(), 1);
+        assert_eq!((kept[0].a, kept[0].b), (0, 1));
+        assert!(kept[0].q_value < 1e-6);
+        assert_eq!(rep.not_significant, 1);
+    }
+
+    #[test]
+    fn min_co_actions_and_fdr_off() {
+        let exposure = Exposure {
+            hits: vec![1; 4],
+            crowd: vec![1; 4],
+            total_hits: 4,
+        };
+        let (kept, rep) = test_edges(
+            vec![edge(0, 1, 1), edge(2, 3, 2)],
+            &exposure,
+            SignificanceParams {
+                fdr: None,
+                min_co_actions: 2,
+            },
+        );
+        assert_eq!(kept.len(), 1);
+        assert_eq!(rep.below_min_co_actions, 1);
+    }
+
+    #[test]
+    fn leiden_separates_two_cliques_and_drops_small_clusters() {
+        let mut edges = Vec::new();
+        for base in [0u32, 10] {
+            for i in 0..5 {
+                for j in i + 1..5 {
+                    edges.push(edge(base + i, base + j, 5));
+                }
+            }
+        }
+        edges.push(edge(4, 10, 1)); // a weak bridge
+        edges.push(edge(20, 21, 9)); // a pair
+        let cs = cluster(
+            &edges,
+            ClusterParams {
+                min_size: 3,
+                resolution: 1.0,
+                seed: 7,
+            },
+        )
+        .unwrap();
+        assert_eq!(cs.len(), 2);
+        assert_eq!(cs[0].members, vec![0, 1, 2, 3, 4]);
+        assert_eq!(cs[1].members, vec![10, 11, 12, 13, 14]);
+        assert_eq!(cs[0].id, 1);
+        assert_eq!(cs[0].internal_edges.len(), 10);
+    }
+}

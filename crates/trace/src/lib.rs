@@ -1,1 +1,329 @@
-//! stub
+//! Behavioural layers: each turns an [`Event`] into zero or more *traces*, the keys on which
+//! two accounts can co-act (`repost:<id>`, `url:<normalized>`, `hashtag:<folded>`, …).
+//!
+//! A layer is one small impl of [`Layer`]; adding a behaviour is adding one file. Trace keys
+//! are interned by [`TraceTable`] so later stages work on dense `u32` ids.
+
+mod fold;
+mod url;
+
+pub use fold::{fold, fold_hashtag};
+pub use url::normalize_url;
+
+use lockstep_core::{Event, Kind};
+use rustc_hash::FxHashMap;
+
+/// The behaviour a trace records. The discriminant is the bit used in layer masks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LayerKind {
+    Repost = 0,
+    Url = 1,
+    Reply = 2,
+    Hashtag = 3,
+    Mention = 4,
+    Sound = 5,
+    HashtagSet = 6,
+    Text = 7,
+}
+
+impl LayerKind {
+    pub const ALL: [LayerKind; 8] = [
+        LayerKind::Repost,
+        LayerKind::Url,
+        LayerKind::Reply,
+        LayerKind::Hashtag,
+        LayerKind::Mention,
+        LayerKind::Sound,
+        LayerKind::HashtagSet,
+        LayerKind::Text,
+    ];
+    /// The default set: every layer. Crowding and the significance test, not layer choice,
+    /// keep popular hashtags and sounds from producing false links.
+    pub const DEFAULT: [LayerKind; 8] = LayerKind::ALL;
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LayerKind::Repost => "repost",
+            LayerKind::Url => "url",
+            LayerKind::Reply => "reply",
+            LayerKind::Hashtag => "hashtag",
+            LayerKind::Mention => "mention",
+            LayerKind::Sound => "sound",
+            LayerKind::HashtagSet => "hashtags",
+            LayerKind::Text => "text",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LayerKind> {
+        let s = s.trim().to_ascii_lowercase();
+        LayerKind::ALL
+            .into_iter()
+            .find(|l| l.name() == s)
+            .or(match s.as_str() {
+                "retweet" | "share" | "co-retweet" => Some(LayerKind::Repost),
+                "link" | "urls" => Some(LayerKind::Url),
+                "comment" | "co-reply" => Some(LayerKind::Reply),
+                "hashtag-set" => Some(LayerKind::HashtagSet),
+                _ => None,
+            })
+    }
+
+    pub fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+
+    /// Names of the layers set in `mask`, in canonical order.
+    pub fn names_in(mask: u32) -> Vec<&'static str> {
+        LayerKind::ALL
+            .into_iter()
+            .filter(|l| mask & l.bit() != 0)
+            .map(|l| l.name())
+            .collect()
+    }
+}
+
+/// Emits the traces of one event for one layer. Text near-duplicates are not per-event (they
+/// need the whole corpus) and are assigned by the `text` layer of the pipeline.
+pub trait Layer: Sync {
+    fn kind(&self) -> LayerKind;
+    /// Calls `emit` with each trace key (without the layer prefix).
+    fn traces(&self, event: &Event, emit: &mut dyn FnMut(&str));
+}
+
+struct Repost;
+impl Layer for Repost {
+    fn kind(&self) -> LayerKind {
+        LayerKind::Repost
+    }
+    fn traces(&self, e: &Event, emit: &mut dyn FnMut(&str)) {
+        if e.kind == Kind::Share {
+            if let Some(p) = e.parent.as_deref().filter(|p| !p.is_empty()) {
+                emit(p);
+            }
+        }
+    }
+}
+
+struct Reply;
+impl Layer for Reply {
+    fn kind(&self) -> LayerKind {
+        LayerKind::Reply
+    }
+    fn traces(&self, e: &Event, emit: &mut dyn FnMut(&str)) {
+        if matches!(e.kind, Kind::Comment | Kind::Reply) {
+            if let Some(p) = e.parent.as_deref().filter(|p| !p.is_empty()) {
+                emit(p);
+            }
+        }
+    }
+}
+
+struct Url;
+impl Layer for Url {
+    fn kind(&self) -> LayerKind {
+        LayerKind::Url
+    }
+    fn traces(&self, e: &Event, emit: &mut dyn FnMut(&str)) {
+        let mut seen: Vec<String> = Vec::new();
+        for u in &e.urls {
+            if let Some(n) = normalize_url(u) {
+                if !seen.contains(&n) {
+                    emit(&n);
+                    seen.push(n);
+                }
+            }
+        }
+    }
+}
+
+struct Hashtag;
+impl Layer for Hashtag {
+    fn kind(&self) -> LayerKind {
+        LayerKind::Hashtag
+    }
+    fn traces(&self, e: &Event, emit: &mut dyn FnMut(&str)) {
+        for t in folded_tags(e) {
+            emit(&t);
+        }
+    }
+}
+
+struct HashtagSet;
+impl Layer for HashtagSet {
+    fn kind(&self) -> LayerKind {
+        LayerKind::HashtagSet
+    }
+    fn traces(&self, e: &Event, emit: &mut dyn FnMut(&str)) {
+        // A single tag is already the hashtag layer; a set says more only with two or more.
+        let tags = folded_tags(e);
+        if tags.len() >= 2 {
+            emit(&tags.join(" "));
+        }
+    }
+}
+
+struct Mention;
+impl Layer for Mention {
+    fn kind(&self) -> LayerKind {
+        LayerKind::Mention
+    }
+    fn traces(&self, e: &Event, emit: &mut dyn FnMut(&str)) {
+        let mut ms: Vec<String> = e
+            .mentions
+            .iter()
+            .map(|m| m.trim_start_matches('@').to_lowercase())
+            .filter(|m| !m.is_empty())
+            .collect();
+        ms.sort_unstable();
+        ms.dedup();
+        for m in ms {
+            emit(&m);
+        }
+    }
+}
+
+struct Sound;
+impl Layer for Sound {
+    fn kind(&self) -> LayerKind {
+        LayerKind::Sound
+    }
+    fn traces(&self, e: &Event, emit: &mut dyn FnMut(&str)) {
+        if let Some(s) = e
+            .sound
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && *s != "0")
+        {
+            emit(s);
+        }
+    }
+}
+
+/// Sorted, de-duplicated folded hashtags of an event.
+fn folded_tags(e: &Event) -> Vec<String> {
+    let mut tags: Vec<String> = e
+        .hashtags
+        .iter()
+        .map(|t| fold_hashtag(t))
+        .filter(|t| !t.is_empty())
+        .collect();
+    tags.sort_unstable();
+    tags.dedup();
+    tags
+}
+
+/// The per-event layer for `kind`, or `None` for corpus-level layers (text).
+pub fn layer(kind: LayerKind) -> Option<Box<dyn Layer>> {
+    Some(match kind {
+        LayerKind::Repost => Box::new(Repost),
+        LayerKind::Url => Box::new(Url),
+        LayerKind::Reply => Box::new(Reply),
+        LayerKind::Hashtag => Box::new(Hashtag),
+        LayerKind::Mention => Box::new(Mention),
+        LayerKind::Sound => Box::new(Sound),
+        LayerKind::HashtagSet => Box::new(HashtagSet),
+        LayerKind::Text => return None,
+    })
+}
+
+/// Interns `layer:key` strings to dense ids, in first-seen order (deterministic for a
+/// deterministic input order).
+#[derive(Default)]
+pub struct TraceTable {
+    ids: FxHashMap<Box<str>, u32>,
+    keys: Vec<Box<str>>,
+    layers: Vec<LayerKind>,
+    buf: String,
+}
+
+impl TraceTable {
+    pub fn intern(&mut self, layer: LayerKind, key: &str) -> u32 {
+        self.buf.clear();
+        self.buf.push_str(layer.name());
+        self.buf.push(':');
+        self.buf.push_str(key);
+        if let Some(&id) = self.ids.get(self.buf.as_str()) {
+            return id;
+        }
+        let id = self.keys.len() as u32;
+        let k: Box<str> = self.buf.as_str().into();
+        self.ids.insert(k.clone(), id);
+        self.keys.push(k);
+        self.layers.push(layer);
+        id
+    }
+    pub fn key(&self, id: u32) -> &str {
+        &self.keys[id as usize]
+    }
+    pub fn layer(&self, id: u32) -> LayerKind {
+        self.layers[id as usize]
+    }
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(kind: LayerKind, e: &Event) -> Vec<String> {
+        let mut out = Vec::new();
+        layer(kind)
+            .unwrap()
+            .traces(e, &mut |k| out.push(k.to_string()));
+        out
+    }
+
+    #[test]
+    fn layers_emit_expected_traces() {
+        let mut e = Event::new("1", "a", 0);
+        e.hashtags = vec!["Știință".into(), "#ştiinţă".into(), "CG11".into()];
+        e.urls = vec![
+            "HTTPS://Ex.ro/a/?utm_source=x".into(),
+            "https://ex.ro/a".into(),
+        ];
+        e.mentions = vec!["@Calin".into()];
+        e.sound = Some("77".into());
+        assert_eq!(keys(LayerKind::Hashtag, &e), vec!["cg11", "stiinta"]);
+        assert_eq!(keys(LayerKind::HashtagSet, &e), vec!["cg11 stiinta"]);
+        assert_eq!(keys(LayerKind::Url, &e), vec!["https://ex.ro/a"]);
+        assert_eq!(keys(LayerKind::Mention, &e), vec!["calin"]);
+        assert_eq!(keys(LayerKind::Sound, &e), vec!["77"]);
+        assert!(
+            keys(LayerKind::Repost, &e).is_empty(),
+            "a post is not a share"
+        );
+        e.kind = Kind::Share;
+        e.parent = Some("p9".into());
+        assert_eq!(keys(LayerKind::Repost, &e), vec!["p9"]);
+        assert!(keys(LayerKind::Reply, &e).is_empty());
+        e.kind = Kind::Comment;
+        assert_eq!(keys(LayerKind::Reply, &e), vec!["p9"]);
+    }
+
+    #[test]
+    fn interning_is_stable_and_layer_scoped() {
+        let mut t = TraceTable::default();
+        let a = t.intern(LayerKind::Hashtag, "x");
+        let b = t.intern(LayerKind::Mention, "x");
+        assert_ne!(a, b);
+        assert_eq!(t.intern(LayerKind::Hashtag, "x"), a);
+        assert_eq!(t.key(b), "mention:x");
+        assert_eq!(t.layer(a), LayerKind::Hashtag);
+    }
+
+    #[test]
+    fn layer_names_round_trip() {
+        for l in LayerKind::ALL {
+            assert_eq!(LayerKind::parse(l.name()), Some(l));
+        }
+        assert_eq!(
+            LayerKind::names_in(LayerKind::Url.bit() | LayerKind::Text.bit()),
+            vec!["url", "text"]
+        );
+    }
+}

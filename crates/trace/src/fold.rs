@@ -1,0 +1,37 @@
+//! Text folding so that spelling variants of one word compare equal.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Folds text for comparison: NFKD, combining marks removed (so Romanian `ș`, `ş` and `s` are
+/// one letter, comma-below and cedilla alike), lower-cased.
+pub fn fold(s: &str) -> String {
+    s.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Folds a hashtag: leading `#` removed, then [`fold`], keeping letters, digits and `_`.
+pub fn fold_hashtag(s: &str) -> String {
+    fold(s.trim().trim_start_matches('#'))
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '_')
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn romanian_variants_fold_to_one_form() {
+        let want = "stiinta";
+        for s in ["Știință", "Ştiinţă", "ȘTIINȚĂ", "Stiinta", "ştiinţă"] {
+            assert_eq!(fold(s), want, "{s}");
+        }
+        assert_eq!(fold_hashtag("#CălinGeorgescu"), "calingeorgescu");
+        assert_eq!(fold_hashtag("#fyp!"), "fyp");
+        assert_eq!(fold_hashtag("#"), "");
+    }
+}
