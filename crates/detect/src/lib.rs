@@ -1,1 +1,237 @@
-//! stub
+//! `lockstep detect`, end to end: read inputs, derive traces, sweep co-actions, test
+//! significance, cluster, explain, and write the case folder.
+//!
+//! The binary is thin glue over [`detect`]; tests and the benchmark call it directly.
+
+mod case;
+mod explain;
+mod params;
+mod table;
+pub mod text;
+
+pub use case::{CaseSummary, Stage};
+pub use explain::ClusterReport;
+pub use params::Params;
+pub use table::EventTable;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use lockstep_core::Quarantined;
+use lockstep_graph::{ClusterParams, SignificanceParams};
+use lockstep_output::AtomicFile;
+use lockstep_read::InputFile;
+use lockstep_sweep::{Hit, SweepParams};
+use lockstep_trace::{LayerKind, TraceTable};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Everything a run derived in memory, for the case writer and for tests.
+pub struct Analysis {
+    pub table: EventTable,
+    pub traces: TraceTable,
+    /// Sorted by (trace, time, account, event) after the sweep.
+    pub hits: Vec<Hit>,
+    pub inputs: Vec<InputFile>,
+    pub quarantined: u64,
+    pub sweep: lockstep_sweep::SweepReport,
+    pub significance: lockstep_graph::SignificanceReport,
+    pub min_participation_dropped: u64,
+    pub edges: Vec<lockstep_graph::Edge>,
+    pub clusters: Vec<lockstep_graph::Cluster>,
+    pub stages: Vec<Stage>,
+}
+
+fn spinner(quiet: bool, msg: &str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}").expect("static template"),
+    );
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb.set_message(msg.to_string());
+    pb
+}
+
+/// Reads every input and runs the analysis. Quarantined records are written to
+/// `quarantine_to` (atomically) when given.
+pub fn analyse(
+    inputs: &[PathBuf],
+    params: &Params,
+    quiet: bool,
+    quarantine_to: Option<&Path>,
+) -> Result<Analysis> {
+    let mut stages = Vec::new();
+    let t = Instant::now();
+    let files = lockstep_read::discover(inputs)?;
+    anyhow::ensure!(
+        !files.is_empty(),
+        "no input files found in {}",
+        show_paths(inputs)
+    );
+    let pb = spinner(quiet, "reading");
+    let mut table = EventTable::default();
+    let mut traces = TraceTable::default();
+    let mut hits: Vec<Hit> = Vec::new();
+    let layers: Vec<Box<dyn lockstep_trace::Layer>> = params
+        .layers
+        .iter()
+        .filter_map(|&k| lockstep_trace::layer(k))
+        .collect();
+    let keep_text = params.layers.contains(&LayerKind::Text);
+    let mut quarantine = quarantine_to
+        .map(AtomicFile::create)
+        .transpose()
+        .context("cannot create quarantine file")?;
+    let mut qerr: Option<std::io::Error> = None;
+    let mut quarantined = 0u64;
+    let mut read_files = Vec::new();
+    for f in &files {
+        pb.set_message(format!("reading {} ({} events)", f.display(), table.len()));
+        let mut on_event = |e: lockstep_core::Event| {
+            let (ev, acc) = table.push(&e, keep_text);
+            for l in &layers {
+                let kind = l.kind();
+                l.traces(&e, &mut |key| {
+                    let trace = traces.intern(kind, key);
+                    hits.push(Hit {
+                        trace,
+                        time: e.time_ms,
+                        account: acc,
+                        event: ev,
+                    });
+                });
+            }
+        };
+        let mut on_bad = |q: Quarantined| {
+            quarantined += 1;
+            if let (Some(w), None) = (quarantine.as_mut(), &qerr) {
+                if let Err(e) = serde_json::to_writer(&mut *w, &q)
+                    .map_err(std::io::Error::from)
+                    .and_then(|_| w.write_all(b"\n"))
+                {
+                    qerr = Some(e);
+                }
+            }
+        };
+        read_files.push(lockstep_read::read_file(f, &mut on_event, &mut on_bad)?);
+    }
+    if let Some(e) = qerr {
+        return Err(e).context("writing quarantine.ndjson");
+    }
+    if let Some(q) = quarantine {
+        q.commit().context("writing quarantine.ndjson")?;
+    }
+    pb.finish_and_clear();
+    let read: u64 = read_files.iter().map(|f| f.read).sum();
+    stages.push(Stage::new("read", t, read));
+
+    if keep_text {
+        let t = Instant::now();
+        let pb = spinner(quiet, "near-duplicate text");
+        let texts: Vec<Option<&str>> = table.ev_text.iter().map(|t| t.as_deref()).collect();
+        let fam = text::families(&texts, params.text_similarity, params.text_min_tokens);
+        for (ev, f) in fam.iter().enumerate() {
+            if let Some(root) = f {
+                let trace = traces.intern(LayerKind::Text, &table.ev_id[*root as usize]);
+                hits.push(Hit {
+                    trace,
+                    time: table.ev_time[ev],
+                    account: table.ev_account[ev],
+                    event: ev as u32,
+                });
+            }
+        }
+        pb.finish_and_clear();
+        stages.push(Stage::new("text", t, table.len() as u64));
+    }
+
+    let t = Instant::now();
+    let pb = spinner(quiet, &format!("sweeping {} hits", hits.len()));
+    let sp = SweepParams {
+        window_ms: (params.window_s * 1000.0).round() as i64,
+        max_crowd: params.max_crowd,
+    };
+    let (mut pair_traces, exposure, sweep) =
+        lockstep_sweep::sweep(&mut hits, table.accounts.len(), sp);
+    pb.finish_and_clear();
+    stages.push(Stage::new("sweep", t, hits.len() as u64));
+
+    let t = Instant::now();
+    let pb = spinner(quiet, "testing significance");
+    let edges = lockstep_graph::build_edges(&mut pair_traces, |tr| traces.layer(tr).bit());
+    drop(pair_traces);
+    let sig = SignificanceParams {
+        fdr: params.fdr,
+        min_co_actions: params.min_co_actions,
+    };
+    let n_edges = edges.len() as u64;
+    let (mut edges, significance) = lockstep_graph::test_edges(edges, &exposure, sig);
+    let min_participation_dropped =
+        apply_min_participation(&mut edges, table.accounts.len(), params.min_participation);
+    pb.finish_and_clear();
+    stages.push(Stage::new("significance", t, n_edges));
+
+    let t = Instant::now();
+    let pb = spinner(quiet, &format!("clustering {} edges", edges.len()));
+    let cp = ClusterParams {
+        min_size: params.min_cluster_size,
+        resolution: params.resolution,
+        seed: params.seed,
+    };
+    let clusters = lockstep_graph::cluster(&edges, cp)
+        .map_err(|e| anyhow::anyhow!("clustering failed: {e}"))?;
+    pb.finish_and_clear();
+    stages.push(Stage::new("cluster", t, edges.len() as u64));
+
+    Ok(Analysis {
+        table,
+        traces,
+        hits,
+        inputs: read_files,
+        quarantined,
+        sweep,
+        significance,
+        min_participation_dropped,
+        edges,
+        clusters,
+        stages,
+    })
+}
+
+/// CooRTweet's rule: an edge stays when at least one of its accounts takes part in
+/// `min` co-actions overall. Returns how many edges were dropped.
+fn apply_min_participation(
+    edges: &mut Vec<lockstep_graph::Edge>,
+    n_accounts: usize,
+    min: u32,
+) -> u64 {
+    if min == 0 {
+        return 0;
+    }
+    let mut part = vec![0u64; n_accounts];
+    for e in edges.iter() {
+        part[e.a as usize] += u64::from(e.co_actions);
+        part[e.b as usize] += u64::from(e.co_actions);
+    }
+    let before = edges.len();
+    edges.retain(|e| part[e.a as usize] >= u64::from(min) || part[e.b as usize] >= u64::from(min));
+    (before - edges.len()) as u64
+}
+
+fn show_paths(p: &[PathBuf]) -> String {
+    p.iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs detection on `inputs` and writes the case folder `out`.
+pub fn detect(inputs: &[PathBuf], out: &Path, params: &Params, quiet: bool) -> Result<CaseSummary> {
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("{}: cannot create output folder", out.display()))?;
+    let analysis = analyse(inputs, params, quiet, Some(&out.join("quarantine.ndjson")))?;
+    case::write_case(&analysis, params, out, quiet)
+}

@@ -1,0 +1,224 @@
+//! Subcommands. Exit codes: 0 success, 1 error (bad input, I/O), 2 usage error,
+//! 3 `verify` found a changed or missing file.
+
+use anyhow::{bail, Result};
+use clap::{Args, Parser, Subcommand};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use lockstep_detect::{CaseSummary, Params};
+use lockstep_trace::LayerKind;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "lockstep",
+    version,
+    about = "Find coordinated inauthentic behaviour: accounts that act in concert."
+)]
+pub struct Cli {
+    /// Worker threads (default: all cores). Outputs are identical for any value.
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Detect coordinated accounts in files or folders and write a case folder.
+    Detect(DetectArgs),
+    /// Score a case folder against a simulator's truth.csv.
+    Eval {
+        /// truth.csv (account,campaign,role).
+        #[arg(long)]
+        truth: PathBuf,
+        /// The case folder written by `detect`.
+        #[arg(long)]
+        case: PathBuf,
+        /// Print nothing but errors (eval.json is still written).
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Recompute the manifest's hashes of inputs and outputs; name any file that changed.
+    Verify {
+        /// The case folder.
+        case: PathBuf,
+    },
+}
+
+#[derive(Args)]
+pub struct DetectArgs {
+    /// Input files or folders (read recursively; plain, .gz or .zst).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Output (case) folder.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Co-action window in seconds (inclusive).
+    #[arg(long, default_value_t = Params::default().window_s)]
+    pub window: f64,
+    /// Layers, comma-separated: repost,url,reply,hashtag,mention,sound,hashtags,text.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "repost,url,reply,hashtag,mention,sound,hashtags,text"
+    )]
+    pub layers: Vec<String>,
+    /// Work bound: a hit whose two-sided window holds more hits than this pairs with nobody.
+    #[arg(long, default_value_t = Params::default().max_crowd)]
+    pub max_crowd: u32,
+    /// False-discovery rate for keeping edges (Benjamini–Hochberg); `off` keeps all edges.
+    #[arg(long, default_value = "0.01")]
+    pub fdr: String,
+    /// Minimum co-actions for an edge.
+    #[arg(long, default_value_t = Params::default().min_co_actions)]
+    pub min_co_actions: u32,
+    /// CooRTweet-style minimum participation of an edge's busier account (0 = off).
+    #[arg(long, default_value_t = Params::default().min_participation)]
+    pub min_participation: u32,
+    /// Smallest cluster reported.
+    #[arg(long, default_value_t = Params::default().min_cluster_size)]
+    pub min_cluster_size: usize,
+    /// Leiden modularity resolution.
+    #[arg(long, default_value_t = Params::default().resolution)]
+    pub resolution: f64,
+    /// Leiden seed.
+    #[arg(long, default_value_t = Params::default().seed)]
+    pub seed: u64,
+    /// Near-duplicate text: Jaccard similarity of word sets.
+    #[arg(long, default_value_t = Params::default().text_similarity)]
+    pub text_similarity: f64,
+    /// Near-duplicate text: texts with fewer words never match.
+    #[arg(long, default_value_t = Params::default().text_min_tokens)]
+    pub text_min_tokens: usize,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl DetectArgs {
+    pub fn params(&self) -> Result<Params> {
+        let mut layers = Vec::new();
+        for l in &self.layers {
+            match LayerKind::parse(l) {
+                Some(k) if !layers.contains(&k) => layers.push(k),
+                Some(_) => {}
+                None => bail!("unknown layer {l:?} (known: repost, url, reply, hashtag, mention, sound, hashtags, text)"),
+            }
+        }
+        let fdr = match self.fdr.as_str() {
+            "off" | "none" => None,
+            s => match s.parse::<f64>() {
+                Ok(v) if v > 0.0 && v <= 1.0 => Some(v),
+                _ => bail!("--fdr must be in (0, 1] or `off`, got {s:?}"),
+            },
+        };
+        if !(self.window >= 0.0 && self.window.is_finite()) {
+            bail!("--window must be a non-negative number of seconds");
+        }
+        if !(0.0..=1.0).contains(&self.text_similarity) {
+            bail!("--text-similarity must be in [0, 1]");
+        }
+        Ok(Params {
+            window_s: self.window,
+            layers,
+            max_crowd: self.max_crowd.max(2),
+            fdr,
+            min_co_actions: self.min_co_actions,
+            min_participation: self.min_participation,
+            min_cluster_size: self.min_cluster_size,
+            resolution: self.resolution,
+            seed: self.seed,
+            text_similarity: self.text_similarity,
+            text_min_tokens: self.text_min_tokens,
+        })
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Detect(args) => {
+            let params = args.params()?;
+            let s = lockstep_detect::detect(&args.inputs, &args.out, &params, args.quiet)?;
+            if !args.quiet {
+                print_summary(&s, &args.out);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval { truth, case, quiet } => {
+            let ev = lockstep_eval::evaluate(&truth, &case)?;
+            ev.write_json(&case.join("eval.json"))?;
+            if !quiet {
+                print!("{}", ev.render_text());
+                println!("wrote {}", case.join("eval.json").display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { case } => {
+            let (bad, checked) = lockstep_output::verify(&case)?;
+            if bad.is_empty() {
+                println!("verified: all {checked} files match the manifest");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for m in &bad {
+                    match &m.actual {
+                        Some(h) => {
+                            println!("CHANGED {} (manifest {}, now {})", m.path, m.expected, h)
+                        }
+                        None => println!("MISSING {} (manifest {})", m.path, m.expected),
+                    }
+                }
+                println!("{} of {checked} files do not match the manifest", bad.len());
+                Ok(ExitCode::from(3))
+            }
+        }
+    }
+}
+
+pub fn print_summary(s: &CaseSummary, out: &std::path::Path) {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(["", "count"]);
+    for (k, v) in [
+        ("files", s.files as u64),
+        ("records read", s.read),
+        ("  accepted", s.accepted),
+        ("  quarantined", s.quarantined),
+        ("accounts", s.accounts as u64),
+        ("trace hits", s.hits),
+        ("  in crowded windows (bounded)", s.crowded_hits),
+        ("account pairs tested", s.pairs_tested),
+        ("edges kept (significant)", s.edges_kept),
+        ("clusters", s.clusters as u64),
+        ("flagged accounts", s.flagged_accounts as u64),
+    ] {
+        t.add_row([k.to_string(), v.to_string()]);
+    }
+    println!("{t}");
+    let mut st = Table::new();
+    st.load_preset(UTF8_FULL_CONDENSED);
+    st.set_header(["stage", "seconds", "items/s"]);
+    for x in &s.stages {
+        st.add_row([
+            x.name.clone(),
+            format!("{:.2}", x.seconds),
+            format!("{:.0}", x.per_second()),
+        ]);
+    }
+    println!("{st}");
+    if !s.top_clusters.is_empty() {
+        let mut ct = Table::new();
+        ct.load_preset(UTF8_FULL_CONDENSED);
+        ct.set_header(["cluster", "size", "score", "top shared trace"]);
+        for (id, size, score, trace) in &s.top_clusters {
+            ct.add_row([
+                id.to_string(),
+                size.to_string(),
+                score.clone(),
+                trace.clone(),
+            ]);
+        }
+        println!("{ct}");
+    }
+    println!("case written to {}", out.display());
+}

@@ -1,0 +1,291 @@
+//! Writes the case folder: accounts.csv, clusters.json, edges.csv, graph.gexf, graph.graphml,
+//! quarantine.ndjson (written while reading) and manifest.json, each atomically.
+
+use crate::explain::{explain, ClusterReport};
+use crate::{Analysis, Params};
+use anyhow::{Context, Result};
+use lockstep_core::format_time;
+use lockstep_output::{fixed, write_atomic, AtomicFile, GraphEdge, GraphNode};
+use lockstep_trace::LayerKind;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+/// Wall time and throughput of one pipeline stage (reported, never written to the case, so
+/// outputs stay byte-identical).
+#[derive(Debug, Clone, Serialize)]
+pub struct Stage {
+    pub name: String,
+    pub seconds: f64,
+    pub items: u64,
+}
+
+impl Stage {
+    pub fn new(name: &str, start: Instant, items: u64) -> Stage {
+        Stage {
+            name: name.into(),
+            seconds: start.elapsed().as_secs_f64(),
+            items,
+        }
+    }
+    pub fn per_second(&self) -> f64 {
+        self.items as f64 / self.seconds.max(1e-9)
+    }
+}
+
+/// The figures a run reports at the end (also the manifest's `counts`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseSummary {
+    pub files: usize,
+    pub read: u64,
+    pub accepted: u64,
+    pub quarantined: u64,
+    pub accounts: usize,
+    pub hits: u64,
+    pub traces: u64,
+    pub crowded_hits: u64,
+    pub co_action_records: u64,
+    pub pairs_tested: u64,
+    pub edges_kept: u64,
+    pub clusters: usize,
+    pub flagged_accounts: usize,
+    #[serde(skip)]
+    pub stages: Vec<Stage>,
+    #[serde(skip)]
+    pub top_clusters: Vec<(u32, usize, String, String)>,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    lockstep_version: &'a str,
+    parameters: &'a Params,
+    inputs: &'a [lockstep_read::InputFile],
+    counts: &'a CaseSummary,
+    /// What the work bound skipped: the most crowded traces and their crowded hits.
+    crowded_traces: Vec<(String, u64)>,
+    significance: BTreeMap<&'a str, u64>,
+    outputs: BTreeMap<String, String>,
+}
+
+pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Result<CaseSummary> {
+    let t = Instant::now();
+    let (reports, rows) = explain(a);
+    let mut outputs: BTreeMap<String, String> = BTreeMap::new();
+    let name = |id: u32| a.table.accounts[id as usize].as_str();
+
+    // accounts.csv: flagged accounts (members of reported clusters), by cluster then name.
+    let mut flagged: Vec<(u32, &str, u32)> = a
+        .clusters
+        .iter()
+        .flat_map(|c| c.members.iter().map(move |&m| (c.id, name(m), m)))
+        .collect();
+    flagged.sort();
+    let mut w = csv::Writer::from_writer(AtomicFile::create(out.join("accounts.csv"))?);
+    w.write_record([
+        "account",
+        "cluster",
+        "score",
+        "edges",
+        "co_actions",
+        "layers",
+        "reasons",
+    ])?;
+    for (cid, acc, id) in &flagged {
+        let r = &rows[id];
+        let layers = LayerKind::names_in(r.layers).join(";");
+        let reasons = format!(
+            "co-acted with {} accounts ({} co-actions) on {}; strongest pair q = {:.1e}",
+            r.edges, r.co_actions, layers, r.best_q
+        );
+        w.write_record([
+            acc.to_string(),
+            cid.to_string(),
+            fixed(r.score, 4),
+            r.edges.to_string(),
+            r.co_actions.to_string(),
+            layers,
+            reasons,
+        ])?;
+    }
+    let f = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("writing accounts.csv: {}", e.error()))?;
+    outputs.insert("accounts.csv".into(), f.commit()?);
+
+    // clusters.json
+    #[derive(Serialize)]
+    struct Clusters<'a> {
+        clusters: &'a [ClusterReport],
+    }
+    let json = serde_json::to_vec_pretty(&Clusters { clusters: &reports })?;
+    outputs.insert(
+        "clusters.json".into(),
+        write_atomic(&out.join("clusters.json"), &json)?,
+    );
+
+    // edges.csv (every kept edge) and the graph files.
+    let mut cluster_of: BTreeMap<u32, u32> = BTreeMap::new();
+    for c in &a.clusters {
+        for &m in &c.members {
+            cluster_of.insert(m, c.id);
+        }
+    }
+    let mut graph_edges = Vec::with_capacity(a.edges.len());
+    let mut w = csv::Writer::from_writer(AtomicFile::create(out.join("edges.csv"))?);
+    w.write_record([
+        "source",
+        "target",
+        "weight",
+        "co_actions",
+        "layers",
+        "first",
+        "last",
+        "median_gap_s",
+        "expected",
+        "p_value",
+        "q_value",
+        "sample_posts",
+    ])?;
+    let mut edges: Vec<&lockstep_graph::Edge> = a.edges.iter().collect();
+    edges.sort_by(|x, y| (name(x.a), name(x.b)).cmp(&(name(y.a), name(y.b))));
+    for e in edges {
+        let (s, t) = if name(e.a) <= name(e.b) {
+            (name(e.a), name(e.b))
+        } else {
+            (name(e.b), name(e.a))
+        };
+        let layers = LayerKind::names_in(e.layers).join(";");
+        let samples = e
+            .samples
+            .iter()
+            .map(|&(x, y)| {
+                format!(
+                    "{}~{}",
+                    a.table.ev_id[x as usize], a.table.ev_id[y as usize]
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let ge = GraphEdge {
+            source: s.to_string(),
+            target: t.to_string(),
+            weight: e.weight,
+            co_actions: e.co_actions,
+            layers,
+            first: format_time(e.first),
+            last: format_time(e.last),
+            median_gap_s: e.median_gap_ms as f64 / 1000.0,
+            q_value: e.q_value,
+        };
+        w.write_record([
+            ge.source.clone(),
+            ge.target.clone(),
+            fixed(ge.weight, 6),
+            ge.co_actions.to_string(),
+            ge.layers.clone(),
+            ge.first.clone(),
+            ge.last.clone(),
+            fixed(ge.median_gap_s, 3),
+            fixed(e.expected, 6),
+            format!("{:.3e}", e.p_value),
+            format!("{:.3e}", e.q_value),
+            samples,
+        ])?;
+        graph_edges.push(ge);
+    }
+    let f = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("writing edges.csv: {}", e.error()))?;
+    outputs.insert("edges.csv".into(), f.commit()?);
+    let nodes: Vec<GraphNode> = {
+        let mut ids: Vec<u32> = a.edges.iter().flat_map(|e| [e.a, e.b]).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut v: Vec<GraphNode> = ids
+            .into_iter()
+            .map(|id| GraphNode {
+                id: name(id).to_string(),
+                cluster: cluster_of.get(&id).copied().unwrap_or(0),
+                score: rows.get(&id).map_or(0.0, |r| r.score),
+            })
+            .collect();
+        v.sort_by(|x, y| x.id.cmp(&y.id));
+        v
+    };
+    outputs.insert(
+        "graph.gexf".into(),
+        lockstep_output::write_gexf(&out.join("graph.gexf"), &nodes, &graph_edges)?,
+    );
+    outputs.insert(
+        "graph.graphml".into(),
+        lockstep_output::write_graphml(&out.join("graph.graphml"), &nodes, &graph_edges)?,
+    );
+    outputs.insert(
+        "quarantine.ndjson".into(),
+        lockstep_output::sha256_file(&out.join("quarantine.ndjson"))
+            .context("quarantine.ndjson")?,
+    );
+
+    let mut stages = a.stages.clone();
+    stages.push(Stage::new("write", t, flagged.len() as u64));
+    let summary = CaseSummary {
+        files: a.inputs.len(),
+        read: a.inputs.iter().map(|f| f.read).sum(),
+        accepted: a.inputs.iter().map(|f| f.accepted).sum(),
+        quarantined: a.quarantined,
+        accounts: a.table.accounts.len(),
+        hits: a.sweep.hits,
+        traces: a.sweep.traces,
+        crowded_hits: a.sweep.crowded_hits,
+        co_action_records: a.sweep.co_action_records,
+        pairs_tested: a.significance.tested,
+        edges_kept: a.edges.len() as u64,
+        clusters: a.clusters.len(),
+        flagged_accounts: flagged.len(),
+        stages,
+        top_clusters: reports
+            .iter()
+            .take(10)
+            .map(|r| {
+                (
+                    r.id,
+                    r.size,
+                    r.score.clone(),
+                    r.top_traces
+                        .first()
+                        .map(|t| t.trace.clone())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect(),
+    };
+    let significance = BTreeMap::from([
+        ("tested", a.significance.tested),
+        ("kept", a.significance.kept),
+        ("below_min_co_actions", a.significance.below_min_co_actions),
+        ("not_significant", a.significance.not_significant),
+        ("dropped_by_min_participation", a.min_participation_dropped),
+    ]);
+    let manifest = Manifest {
+        lockstep_version: env!("CARGO_PKG_VERSION"),
+        parameters: params,
+        inputs: &a.inputs,
+        counts: &summary,
+        crowded_traces: a
+            .sweep
+            .crowded_traces
+            .iter()
+            .take(20)
+            .map(|&(t, n)| (a.traces.key(t).to_string(), n))
+            .collect(),
+        significance,
+        outputs,
+    };
+    let mut m = AtomicFile::create(out.join("manifest.json"))?;
+    serde_json::to_writer_pretty(&mut m, &manifest)?;
+    m.write_all(b"\n")?;
+    m.commit()?;
+    Ok(summary)
+}

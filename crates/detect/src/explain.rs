@@ -1,0 +1,408 @@
+//! Scores and explains clusters: what the members did together, when, and which signals
+//! (synchrony, activation cohort, marker hashtags, name templates, creation cohort, hours)
+//! stand out. Signals explain a cluster; they are never the sole evidence against an account.
+
+use crate::Analysis;
+use lockstep_core::format_time;
+use lockstep_output::fixed;
+use lockstep_trace::LayerKind;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceCount {
+    pub trace: String,
+    /// Members who emitted it.
+    pub accounts: u32,
+    pub events: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidencePost {
+    pub id: String,
+    pub account: String,
+    pub time: String,
+    pub platform: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterReport {
+    pub id: u32,
+    pub size: usize,
+    pub score: String,
+    pub members: Vec<String>,
+    /// Internal edges per layer.
+    pub layers: BTreeMap<String, u32>,
+    pub edges: usize,
+    pub density: String,
+    pub co_actions: u64,
+    pub first: String,
+    pub last: String,
+    pub median_gap_s: String,
+    pub top_traces: Vec<TraceCount>,
+    /// Day most members first appear in the data, and the share of members who do.
+    pub activation_date: String,
+    pub activation_share: String,
+    pub signals: Vec<String>,
+    /// Posts per hour of the members, `[hour, count]` for non-empty hours.
+    pub timeline: Vec<(String, u32)>,
+    pub evidence: Vec<EvidencePost>,
+}
+
+/// Per-account figures for accounts.csv.
+pub struct AccountRow {
+    pub score: f64,
+    pub edges: u32,
+    pub co_actions: u64,
+    pub layers: u32,
+    pub best_q: f64,
+}
+
+const DAY: i64 = 86_400_000;
+const HOUR: i64 = 3_600_000;
+
+pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) {
+    let n = a.table.accounts.len();
+    let mut cluster_of = vec![0u32; n];
+    for c in &a.clusters {
+        for &m in &c.members {
+            cluster_of[m as usize] = c.id;
+        }
+    }
+    // Account rows from kept edges.
+    let mut rows: BTreeMap<u32, AccountRow> = BTreeMap::new();
+    for e in &a.edges {
+        let s = lockstep_graph::strength(e);
+        for x in [e.a, e.b] {
+            let r = rows.entry(x).or_insert(AccountRow {
+                score: 0.0,
+                edges: 0,
+                co_actions: 0,
+                layers: 0,
+                best_q: 1.0,
+            });
+            r.edges += 1;
+            r.co_actions += u64::from(e.co_actions);
+            r.layers |= e.layers;
+            r.score = r.score.max(s / 30.0);
+            r.best_q = r.best_q.min(e.q_value);
+        }
+    }
+
+    // Per-account activity, for cohort/marker/hour signals (only for clustered accounts).
+    let mut first_seen = vec![i64::MAX; n];
+    let mut posts = vec![0u32; n];
+    let mut night = vec![0u32; n];
+    for ev in 0..a.table.len() {
+        let acc = a.table.ev_account[ev] as usize;
+        if cluster_of[acc] == 0 {
+            continue;
+        }
+        let t = a.table.ev_time[ev];
+        first_seen[acc] = first_seen[acc].min(t);
+        posts[acc] += 1;
+        let hour = t.rem_euclid(DAY) / HOUR;
+        if (1..5).contains(&hour) {
+            night[acc] += 1;
+        }
+    }
+    let bg_night = {
+        let total = a.table.len().max(1) as f64;
+        a.table
+            .ev_time
+            .iter()
+            .filter(|&&t| (1..5).contains(&(t.rem_euclid(DAY) / HOUR)))
+            .count() as f64
+            / total
+    };
+
+    // Trace usage by members: per cluster, trace -> (accounts, events); per account, hashtag
+    // -> events (for markers).
+    let mut trace_use: Vec<FxHashMap<u32, (u32, u32)>> =
+        vec![FxHashMap::default(); a.clusters.len() + 1];
+    let mut tag_use: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+    let mut s = 0;
+    while s < a.hits.len() {
+        let mut e = s + 1;
+        while e < a.hits.len() && a.hits[e].trace == a.hits[s].trace {
+            e += 1;
+        }
+        let trace = a.hits[s].trace;
+        let is_tag = a.traces.layer(trace) == LayerKind::Hashtag;
+        let mut last_acc = u32::MAX;
+        let mut group: Vec<(u32, u32)> = a.hits[s..e]
+            .iter()
+            .filter(|h| cluster_of[h.account as usize] != 0)
+            .map(|h| (h.account, h.event))
+            .collect();
+        group.sort_unstable();
+        for (acc, _) in group {
+            let c = cluster_of[acc as usize] as usize;
+            let entry = trace_use[c].entry(trace).or_insert((0, 0));
+            entry.1 += 1;
+            if acc != last_acc {
+                entry.0 += 1;
+                last_acc = acc;
+            }
+            if is_tag {
+                *tag_use.entry((acc, trace)).or_insert(0) += 1;
+            }
+        }
+        s = e;
+    }
+
+    let mut reports = Vec::new();
+    for c in &a.clusters {
+        let size = c.members.len();
+        let internal: Vec<&lockstep_graph::Edge> =
+            c.internal_edges.iter().map(|&i| &a.edges[i]).collect();
+        let mut layers: BTreeMap<String, u32> = BTreeMap::new();
+        for e in &internal {
+            for name in LayerKind::names_in(e.layers) {
+                *layers.entry(name.to_string()).or_insert(0) += 1;
+            }
+        }
+        let mut gaps: Vec<i64> = internal.iter().map(|e| e.median_gap_ms).collect();
+        gaps.sort_unstable();
+        let median_gap_s = gaps.get(gaps.len() / 2).copied().unwrap_or(0) as f64 / 1000.0;
+        let first = internal.iter().map(|e| e.first).min().unwrap_or(0);
+        let last = internal.iter().map(|e| e.last).max().unwrap_or(0);
+        let co_actions: u64 = internal.iter().map(|e| u64::from(e.co_actions)).sum();
+        let density = if size > 1 {
+            2.0 * internal.len() as f64 / (size * (size - 1)) as f64
+        } else {
+            0.0
+        };
+        let score = c
+            .members
+            .iter()
+            .map(|m| rows.get(m).map_or(0.0, |r| r.score))
+            .sum::<f64>()
+            / size as f64;
+
+        let mut top: Vec<(u32, (u32, u32))> = trace_use[c.id as usize]
+            .iter()
+            .filter(|(_, v)| v.0 >= 2)
+            .map(|(&k, &v)| (k, v))
+            .collect();
+        top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        let top_traces: Vec<TraceCount> = top
+            .iter()
+            .take(10)
+            .map(|(t, (accs, evs))| TraceCount {
+                trace: a.traces.key(*t).to_string(),
+                accounts: *accs,
+                events: *evs,
+            })
+            .collect();
+
+        // Activation cohort: the most common first-seen day.
+        let mut days: BTreeMap<i64, u32> = BTreeMap::new();
+        for &m in &c.members {
+            *days
+                .entry(first_seen[m as usize].div_euclid(DAY))
+                .or_insert(0) += 1;
+        }
+        let (act_day, act_n) = days
+            .iter()
+            .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
+            .map(|(d, n)| (*d, *n))
+            .unwrap_or((0, 0));
+        let act_share = f64::from(act_n) / size as f64;
+
+        let mut signals = Vec::new();
+        signals.push(format!(
+            "{} members co-acted {} times across {} pairs; median gap {} s",
+            size,
+            co_actions,
+            internal.len(),
+            fixed(median_gap_s, 1)
+        ));
+        if let Some(best) = internal
+            .iter()
+            .map(|e| e.q_value)
+            .min_by(|x, y| x.total_cmp(y))
+        {
+            signals.push(format!("strongest pair q = {best:.1e} against chance co-action given crowd sizes and activity"));
+        }
+        if act_share >= 0.5 && size >= 5 {
+            signals.push(format!(
+                "activation cohort: {:.0}% of members first active on {}",
+                act_share * 100.0,
+                day_str(act_day)
+            ));
+        }
+        // Marker hashtags: a tag in ≥ 90% of a member's posts, for ≥ half the members.
+        let mut markers: BTreeMap<u32, u32> = BTreeMap::new();
+        for &m in &c.members {
+            for (tc, _) in top.iter().take(30) {
+                if let Some(&k) = tag_use.get(&(m, *tc)) {
+                    if posts[m as usize] >= 3 && f64::from(k) >= 0.9 * f64::from(posts[m as usize])
+                    {
+                        *markers.entry(*tc).or_insert(0) += 1;
+                    }
+                }
+            }
+        }
+        for (tc, k) in markers {
+            if f64::from(k) >= 0.5 * size as f64 {
+                signals.push(format!(
+                    "marker hashtag {}: in ≥90% of the posts of {} of {} members",
+                    a.traces.key(tc),
+                    k,
+                    size
+                ));
+            }
+        }
+        if let Some((shape, k)) = name_template(
+            c.members
+                .iter()
+                .map(|&m| a.table.accounts[m as usize].as_str()),
+        ) {
+            if k >= 3 && k as f64 >= 0.3 * size as f64 {
+                signals.push(format!("name template {shape}: {k} of {size} members"));
+            }
+        }
+        let created: Vec<i64> = c
+            .members
+            .iter()
+            .filter_map(|&m| a.table.account_created[m as usize])
+            .collect();
+        if created.len() >= 3 {
+            let mut weeks: BTreeMap<i64, u32> = BTreeMap::new();
+            for t in &created {
+                *weeks.entry(t.div_euclid(7 * DAY)).or_insert(0) += 1;
+            }
+            let (w, k) = weeks
+                .iter()
+                .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
+                .map(|(w, k)| (*w, *k))
+                .unwrap_or((0, 0));
+            if f64::from(k) >= 0.5 * created.len() as f64 {
+                signals.push(format!(
+                    "creation cohort: {} of {} members created in the week of {}",
+                    k,
+                    created.len(),
+                    day_str(w * 7)
+                ));
+            }
+        }
+        let member_posts: u32 = c.members.iter().map(|&m| posts[m as usize]).sum();
+        let member_night: u32 = c.members.iter().map(|&m| night[m as usize]).sum();
+        if member_posts > 0 {
+            let share = f64::from(member_night) / f64::from(member_posts);
+            if share > 2.0 * bg_night && share > 0.1 {
+                signals.push(format!(
+                    "non-human hours: {:.0}% of posts 01:00–05:00 UTC vs {:.0}% overall",
+                    share * 100.0,
+                    bg_night * 100.0
+                ));
+            }
+        }
+
+        // Timeline and evidence.
+        let mut hours: BTreeMap<i64, u32> = BTreeMap::new();
+        let members: rustc_hash::FxHashSet<u32> = c.members.iter().copied().collect();
+        for ev in 0..a.table.len() {
+            if members.contains(&a.table.ev_account[ev]) {
+                *hours
+                    .entry(a.table.ev_time[ev].div_euclid(HOUR))
+                    .or_insert(0) += 1;
+            }
+        }
+        let timeline = hours
+            .into_iter()
+            .map(|(h, k)| (format_time(h * HOUR), k))
+            .collect();
+        let mut strongest: Vec<&&lockstep_graph::Edge> = internal.iter().collect();
+        strongest.sort_by(|x, y| {
+            x.q_value
+                .total_cmp(&y.q_value)
+                .then((x.a, x.b).cmp(&(y.a, y.b)))
+        });
+        let mut evidence = Vec::new();
+        for e in strongest.iter().take(3) {
+            if let Some(&(ea, eb)) = e.samples.first() {
+                evidence.push(post(a, ea));
+                evidence.push(post(a, eb));
+            }
+        }
+        let mut member_names: Vec<String> = c
+            .members
+            .iter()
+            .map(|&m| a.table.accounts[m as usize].clone())
+            .collect();
+        member_names.sort();
+        reports.push(ClusterReport {
+            id: c.id,
+            size,
+            score: fixed(score, 4),
+            members: member_names,
+            layers,
+            edges: internal.len(),
+            density: fixed(density, 4),
+            co_actions,
+            first: format_time(first),
+            last: format_time(last),
+            median_gap_s: fixed(median_gap_s, 1),
+            top_traces,
+            activation_date: day_str(act_day),
+            activation_share: fixed(act_share, 3),
+            signals,
+            timeline,
+            evidence,
+        });
+    }
+    (reports, rows)
+}
+
+fn day_str(day: i64) -> String {
+    format_time(day * DAY)[..10].to_string()
+}
+
+fn post(a: &Analysis, ev: u32) -> EvidencePost {
+    let t = &a.table;
+    EvidencePost {
+        id: t.ev_id[ev as usize].to_string(),
+        account: t.accounts[t.ev_account[ev as usize] as usize].clone(),
+        time: format_time(t.ev_time[ev as usize]),
+        platform: t.platform(ev).to_string(),
+        kind: t.ev_kind[ev as usize].as_str().to_string(),
+        text: t.ev_text[ev as usize]
+            .as_ref()
+            .map(|s| s.chars().take(280).collect()),
+        link: t.link(ev),
+    }
+}
+
+/// The most common shape of the names (letters → `a`, digit runs → `9`), with its count.
+pub fn name_template<'a>(names: impl Iterator<Item = &'a str>) -> Option<(String, usize)> {
+    let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
+    for n in names {
+        let mut s = String::new();
+        for ch in n.chars() {
+            let c = if ch.is_ascii_digit() {
+                '9'
+            } else if ch.is_alphabetic() {
+                'a'
+            } else {
+                ch
+            };
+            if !(c == s.chars().last().unwrap_or(' ') && (c == '9' || c == 'a')) {
+                s.push(c);
+            }
+        }
+        *shapes.entry(s).or_insert(0) += 1;
+    }
+    // Plain words ("a") and words+digits ("a9") are how people name themselves; not a template.
+    shapes
+        .into_iter()
+        .filter(|(s, _)| s != "a" && s != "a9" && s != "9")
+        .max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(&x.0)))
+}

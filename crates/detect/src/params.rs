@@ -1,0 +1,56 @@
+//! Every tunable of a detection run, with the defaults a user gets without tuning.
+
+use lockstep_trace::LayerKind;
+use serde::Serialize;
+
+/// Parameters of `lockstep detect`. All of them are recorded in the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Params {
+    /// Two accounts co-act when they emit the same trace within this many seconds.
+    pub window_s: f64,
+    /// Behavioural layers in use.
+    #[serde(serialize_with = "layer_names")]
+    pub layers: Vec<LayerKind>,
+    /// A hit whose two-sided window holds more hits than this pairs with nobody (the bound on
+    /// work per hit; such hits are reported).
+    pub max_crowd: u32,
+    /// Benjamini–Hochberg false-discovery rate for keeping edges; `None` keeps all edges.
+    pub fdr: Option<f64>,
+    /// An edge needs at least this many co-actions.
+    pub min_co_actions: u32,
+    /// CooRTweet-style filter: an edge is kept only if one of its accounts takes part in at
+    /// least this many co-actions overall (0 = off).
+    pub min_participation: u32,
+    /// Smallest cluster reported.
+    pub min_cluster_size: usize,
+    /// Leiden modularity resolution.
+    pub resolution: f64,
+    /// Seed of Leiden's random node order (fixed: same input ⇒ same clusters).
+    pub seed: u64,
+    /// Near-duplicate text: Jaccard similarity of word shingles at which two texts are one.
+    pub text_similarity: f64,
+    /// Texts with fewer tokens than this never match (too short to be evidence: "wow").
+    pub text_min_tokens: usize,
+}
+
+fn layer_names<S: serde::Serializer>(layers: &[LayerKind], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(layers.iter().map(|l| l.name()))
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            window_s: 60.0,
+            layers: LayerKind::DEFAULT.to_vec(),
+            max_crowd: 100,
+            fdr: Some(0.01),
+            min_co_actions: 2,
+            min_participation: 0,
+            min_cluster_size: 3,
+            resolution: 1.0,
+            seed: 42,
+            text_similarity: 0.6,
+            text_min_tokens: 4,
+        }
+    }
+}

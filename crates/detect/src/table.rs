@@ -1,0 +1,87 @@
+//! The columnar event table: accounts interned to dense ids, one slot per event.
+
+use lockstep_core::{Event, Kind};
+use rustc_hash::FxHashMap;
+
+#[derive(Default)]
+pub struct EventTable {
+    pub accounts: Vec<String>,
+    account_ids: FxHashMap<String, u32>,
+    pub account_created: Vec<Option<i64>>,
+    pub followers: Vec<Option<u64>>,
+    pub platforms: Vec<String>,
+    pub ev_account: Vec<u32>,
+    pub ev_time: Vec<i64>,
+    pub ev_id: Vec<Box<str>>,
+    pub ev_kind: Vec<Kind>,
+    pub ev_platform: Vec<u8>,
+    pub ev_text: Vec<Option<Box<str>>>,
+}
+
+impl EventTable {
+    /// Appends an event; returns (event index, account id).
+    pub fn push(&mut self, e: &Event, keep_text: bool) -> (u32, u32) {
+        let acc = match self.account_ids.get(e.account.as_str()) {
+            Some(&id) => id,
+            None => {
+                let id = self.accounts.len() as u32;
+                self.account_ids.insert(e.account.clone(), id);
+                self.accounts.push(e.account.clone());
+                self.account_created.push(None);
+                self.followers.push(None);
+                id
+            }
+        };
+        let a = acc as usize;
+        if self.account_created[a].is_none() {
+            self.account_created[a] = e.account_created_ms;
+        }
+        if self.followers[a].is_none() {
+            self.followers[a] = e.followers;
+        }
+        let platform = match self.platforms.iter().position(|p| *p == e.platform) {
+            Some(i) => i,
+            None => {
+                self.platforms.push(e.platform.clone());
+                self.platforms.len() - 1
+            }
+        };
+        let idx = self.ev_time.len() as u32;
+        self.ev_account.push(acc);
+        self.ev_time.push(e.time_ms);
+        self.ev_id.push(e.id.as_str().into());
+        self.ev_kind.push(e.kind);
+        self.ev_platform.push(platform.min(255) as u8);
+        self.ev_text.push(if keep_text {
+            e.text.as_deref().filter(|t| !t.is_empty()).map(Into::into)
+        } else {
+            None
+        });
+        (idx, acc)
+    }
+
+    pub fn len(&self) -> usize {
+        self.ev_time.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ev_time.is_empty()
+    }
+
+    pub fn platform(&self, ev: u32) -> &str {
+        &self.platforms[self.ev_platform[ev as usize] as usize]
+    }
+
+    /// A link to the post where the platform has a stable URL scheme.
+    pub fn link(&self, ev: u32) -> Option<String> {
+        let id = &self.ev_id[ev as usize];
+        let user = &self.accounts[self.ev_account[ev as usize] as usize];
+        match self.platform(ev) {
+            "tiktok" if self.ev_kind[ev as usize] == Kind::Post => {
+                Some(format!("https://www.tiktok.com/@{user}/video/{id}"))
+            }
+            "x" | "twitter" => Some(format!("https://x.com/i/status/{id}")),
+            _ => None,
+        }
+    }
+}

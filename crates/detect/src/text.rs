@@ -1,0 +1,191 @@
+//! The near-duplicate text layer: texts that are nearly the same (edited copies of one
+//! caption or comment) are grouped into families, and each family becomes one `text:` trace so
+//! the time window and the significance test apply to it like any other behaviour.
+//!
+//! Texts are normalized (NFKC, diacritics folded so `ș ş s` are one letter, lower case, URLs,
+//! mentions, hashtags, emoji and punctuation dropped) into word sets. MinHash with LSH banding
+//! (16 bands × 4 rows: texts with Jaccard ≥ ~0.5 collide in some band with high probability)
+//! proposes candidates; each is verified by exact Jaccard ≥ `similarity` and joined with
+//! union-find. Inside one band bucket a text is verified against the bucket's first text and
+//! its predecessor only, so the work is linear in the number of texts, not quadratic in a
+//! bucket's size. Texts with fewer than `min_tokens` words never match.
+
+use lockstep_trace::fold;
+use rayon::prelude::*;
+use unicode_normalization::UnicodeNormalization;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+const BANDS: usize = 16;
+const ROWS: usize = 4;
+
+/// Word tokens of a text after normalization, de-duplicated, as hashes (sorted).
+pub fn tokens(text: &str) -> Vec<u64> {
+    let nfkc: String = text.nfkc().collect();
+    let mut out: Vec<u64> = nfkc
+        .split_whitespace()
+        .filter(|w| {
+            !(w.starts_with('#')
+                || w.starts_with('@')
+                || w.contains("://")
+                || w.starts_with("www."))
+        })
+        .flat_map(|w| {
+            fold(w)
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|t| !t.is_empty())
+                .map(|t| xxh3_64(t.as_bytes()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - inter;
+    if union == 0 {
+        0.0
+    } else {
+        inter as f64 / union as f64
+    }
+}
+
+fn band_hash(toks: &[u64], band: usize) -> u64 {
+    let mut h = 0u64;
+    for r in 0..ROWS {
+        let seed = (band * ROWS + r) as u64;
+        let m = toks
+            .iter()
+            .map(|&t| xxh3_64_with_seed(&t.to_le_bytes(), seed))
+            .min()
+            .unwrap_or(0);
+        h = xxh3_64_with_seed(&m.to_le_bytes(), h ^ 0x9e37_79b9);
+    }
+    h
+}
+
+struct UnionFind(Vec<u32>);
+impl UnionFind {
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.0[x as usize] != x {
+            let p = self.0[x as usize];
+            self.0[x as usize] = self.0[p as usize];
+            x = p;
+        }
+        x
+    }
+    /// Joins keeping the smaller index as root, so roots do not depend on join order.
+    fn union(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = (ra.min(rb), ra.max(rb));
+            self.0[hi as usize] = lo;
+        }
+    }
+}
+
+/// Groups `texts` (index = event) into near-duplicate families. Returns, per text, the index
+/// of its family's first text, or `None` for texts without a near-duplicate (or too short).
+pub fn families(texts: &[Option<&str>], similarity: f64, min_tokens: usize) -> Vec<Option<u32>> {
+    let toks: Vec<Vec<u64>> = texts
+        .par_iter()
+        .map(|t| {
+            t.map(tokens)
+                .filter(|v| v.len() >= min_tokens)
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut uf = UnionFind((0..texts.len() as u32).collect());
+    for band in 0..BANDS {
+        let mut keys: Vec<(u64, u32)> = toks
+            .par_iter()
+            .enumerate()
+            .filter(|(_, t)| !t.is_empty())
+            .map(|(i, t)| (band_hash(t, band), i as u32))
+            .collect();
+        keys.par_sort_unstable();
+        let mut s = 0;
+        while s < keys.len() {
+            let mut e = s + 1;
+            while e < keys.len() && keys[e].0 == keys[s].0 {
+                e += 1;
+            }
+            let first = keys[s].1;
+            for k in s + 1..e {
+                let x = keys[k].1;
+                for y in [first, keys[k - 1].1] {
+                    if uf.find(x) != uf.find(y)
+                        && jaccard(&toks[x as usize], &toks[y as usize]) >= similarity
+                    {
+                        uf.union(x, y);
+                    }
+                }
+            }
+            s = e;
+        }
+    }
+    let roots: Vec<u32> = (0..texts.len() as u32).map(|i| uf.find(i)).collect();
+    let mut size = vec![0u32; texts.len()];
+    for &r in &roots {
+        size[r as usize] += 1;
+    }
+    roots
+        .iter()
+        .map(|&r| (size[r as usize] >= 2).then_some(r))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edited_copies_join_and_short_or_different_texts_do_not() {
+        let texts = [
+            "Votati Calin Georgescu pentru o Romanie libera si suverana #cg11",
+            "VOTAȚI Călin Georgescu pentru o Românie liberă și suverană 🇷🇴🇷🇴 #CG11 #romania",
+            "votati calin georgescu pentru Romania libera si suverana!!!",
+            "Am fost azi la munte cu familia, vremea a fost superba",
+            "wow",
+            "❤️❤️",
+            "wow",
+            "Meciul de aseara a fost incredibil, ce gol in minutul 90",
+        ];
+        let input: Vec<Option<&str>> = texts.iter().map(|t| Some(*t)).collect();
+        let fam = families(&input, 0.6, 4);
+        assert_eq!(fam[0], Some(0));
+        assert_eq!(
+            fam[1],
+            Some(0),
+            "case, diacritics, emoji and tags are edits, not new text"
+        );
+        assert_eq!(fam[2], Some(0), "a dropped word and punctuation");
+        assert_eq!(fam[3], None);
+        assert_eq!(fam[4], None, "too short to be evidence");
+        assert_eq!(fam[5], None);
+        assert_eq!(fam[6], None);
+        assert_eq!(fam[7], None);
+    }
+
+    #[test]
+    fn jaccard_of_token_sets() {
+        let a = tokens("a b c d");
+        let b = tokens("a b c e");
+        assert!((jaccard(&a, &b) - 3.0 / 5.0).abs() < 1e-12);
+        assert_eq!(jaccard(&a, &a), 1.0);
+        assert_eq!(jaccard(&[], &[]), 0.0);
+    }
+}
