@@ -1,0 +1,129 @@
+//! The CSV inputs of peer tools, so their data and test fixtures load unchanged:
+//! CooRTweet (`object_id,account_id,content_id,timestamp_share`) and
+//! coordination-network-toolkit (`message_id,user_id,username,repost_id,reply_id,message,
+//! timestamp,urls`). Neither names the platform, so events carry an empty one.
+
+use lockstep_core::{Event, Kind, MIN_TIME_MS};
+
+use crate::time::parse_time;
+
+use crate::set_entities;
+use crate::table::{Header, Row};
+
+/// Parses a timestamp like [`lockstep_core::parse_time_ms`], but also accepts plain non-negative integers
+/// before 2000 as unix seconds: the peers' fixtures use small synthetic times such as `0`
+/// or `300`. Negative values, fractions before 2000 and garbage are still rejected.
+pub fn parse_unix_seconds_lenient(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(secs) = t.parse::<i64>() {
+            if secs < MIN_TIME_MS / 1000 {
+                return Ok(secs * 1000);
+            }
+        }
+    }
+    parse_time(t)
+}
+
+/// CooRTweet: each row is `account_id` sharing `object_id` in its post `content_id`.
+pub(crate) struct CoorTweetColumns {
+    object_id: usize,
+    account_id: usize,
+    content_id: usize,
+    timestamp_share: usize,
+}
+
+impl CoorTweetColumns {
+    pub(crate) fn find(h: &Header) -> Option<Self> {
+        let [object_id, account_id, content_id, timestamp_share] =
+            h.find_all(["object_id", "account_id", "content_id", "timestamp_share"])?;
+        Some(CoorTweetColumns {
+            object_id,
+            account_id,
+            content_id,
+            timestamp_share,
+        })
+    }
+
+    pub(crate) fn event(&self, row: &Row) -> Result<Event, String> {
+        let id = row.required(self.content_id, "id (content_id)")?;
+        let account = row.required(self.account_id, "account (account_id)")?;
+        let time = parse_unix_seconds_lenient(&row.get(self.timestamp_share))?;
+        let mut e = Event::new(id, account, time);
+        e.kind = Kind::Share;
+        e.parent = Some(row.required(self.object_id, "object_id")?);
+        Ok(e)
+    }
+}
+
+/// coordination-network-toolkit's preprocessed CSV.
+pub(crate) struct CntColumns {
+    message_id: usize,
+    user_id: usize,
+    timestamp: usize,
+    repost_id: Option<usize>,
+    reply_id: Option<usize>,
+    message: Option<usize>,
+    urls: Option<usize>,
+}
+
+impl CntColumns {
+    pub(crate) fn find(h: &Header) -> Option<Self> {
+        let [message_id, user_id, timestamp] =
+            h.find_all(["message_id", "user_id", "timestamp"])?;
+        Some(CntColumns {
+            message_id,
+            user_id,
+            timestamp,
+            repost_id: h.find("repost_id"),
+            reply_id: h.find("reply_id"),
+            message: h.find("message"),
+            urls: h.find("urls"),
+        })
+    }
+
+    pub(crate) fn event(&self, row: &Row) -> Result<Event, String> {
+        let id = row.required(self.message_id, "id (message_id)")?;
+        let account = row.required(self.user_id, "account (user_id)")?;
+        let time = parse_unix_seconds_lenient(&row.get(self.timestamp))?;
+        let mut e = Event::new(id, account, time);
+        if let Some(parent) = row.id(self.repost_id) {
+            e.kind = Kind::Share;
+            e.parent = Some(parent);
+        } else if let Some(parent) = row.id(self.reply_id) {
+            e.kind = Kind::Reply;
+            e.parent = Some(parent);
+        }
+        e.text = row.text(self.message);
+        let urls = row
+            .id(self.urls)
+            .map(|u| u.split_whitespace().map(str::to_string).collect());
+        set_entities(&mut e, None, None, urls);
+        Ok(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lenient_seconds() {
+        assert_eq!(parse_unix_seconds_lenient("0"), Ok(0));
+        assert_eq!(parse_unix_seconds_lenient(" 300 "), Ok(300_000));
+        assert_eq!(
+            parse_unix_seconds_lenient("1623881091.0"),
+            Ok(1_623_881_091_000)
+        );
+        assert_eq!(
+            parse_unix_seconds_lenient("1623881091"),
+            Ok(1_623_881_091_000)
+        );
+        assert!(parse_unix_seconds_lenient("-5").is_err());
+        assert!(parse_unix_seconds_lenient("12.5").is_err());
+        assert!(parse_unix_seconds_lenient("abc").is_err());
+        assert!(parse_unix_seconds_lenient("").is_err());
+        // Far future stays impossible.
+        assert!(parse_unix_seconds_lenient("99999999999").is_err());
+    }
+}

@@ -1,0 +1,89 @@
+//! TikTok Research API video query results.
+//!
+//! Either saved response pages, `{"data":{"videos":[…],"cursor":…,"has_more":…},"error":{…}}`
+//! (one per file or one per line), or video objects one per line. Ids may be JSON integers up
+//! to int64 or strings; their digits are kept exactly.
+
+use lockstep_core::{Event, Kind};
+
+use crate::time::parse_time;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::json::{id_text, reason, Id, Lines, Scalar};
+use crate::{non_empty, set_entities, Sink};
+
+/// A response page or a video: one struct for both, so each line is parsed once.
+#[derive(Deserialize)]
+struct Doc<'a> {
+    #[serde(borrow)]
+    data: Option<PageData<'a>>,
+    error: Option<ApiError>,
+    id: Option<Id>,
+    username: Option<String>,
+    create_time: Option<Scalar>,
+    video_description: Option<String>,
+    hashtag_names: Option<Vec<String>>,
+    music_id: Option<Id>,
+    video_mention_list: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct PageData<'a> {
+    #[serde(borrow)]
+    videos: Option<Vec<&'a RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct ApiError {
+    code: Option<String>,
+    message: Option<String>,
+}
+
+pub(crate) fn handle(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
+    let line = lines.line_of(doc);
+    let parsed: Doc = match serde_json::from_slice(doc) {
+        Ok(d) => d,
+        Err(e) => return sink.reject(line, reason(&e), doc),
+    };
+    if parsed.data.is_none() && parsed.error.is_none() {
+        return sink.emit(line, doc, video(parsed));
+    }
+    let videos = parsed.data.and_then(|d| d.videos).unwrap_or_default();
+    if videos.is_empty() {
+        // An empty last page is normal; a failed request is a record we did not get.
+        if let Some(err) = parsed.error.filter(|e| e.code.as_deref() != Some("ok")) {
+            let code = err.code.unwrap_or_default();
+            let message = err.message.unwrap_or_default();
+            sink.reject(line, format!("API error {code:?}: {message}"), doc);
+        }
+        return;
+    }
+    for raw in videos {
+        let raw = raw.get().as_bytes();
+        let line = lines.line_of(raw);
+        match serde_json::from_slice(raw) {
+            Ok(v) => sink.emit(line, raw, video(v)),
+            Err(e) => sink.reject(line, reason(&e), raw),
+        }
+    }
+}
+
+fn video(v: Doc) -> Result<Event, String> {
+    let id = id_text(v.id).ok_or("missing id")?;
+    let account = non_empty(v.username).ok_or("missing account (username)")?;
+    let time = v.create_time.ok_or("missing time (create_time)")?;
+    let mut e = Event::new(id, account, parse_time(&time.0)?);
+    e.platform = "tiktok".into();
+    e.kind = Kind::Post;
+    e.text = non_empty(v.video_description);
+    e.sound = id_text(v.music_id);
+    let given = |l: Option<Vec<String>>| l.filter(|l| !l.is_empty());
+    set_entities(
+        &mut e,
+        given(v.hashtag_names),
+        given(v.video_mention_list),
+        None,
+    );
+    Ok(e)
+}

@@ -1,0 +1,254 @@
+//! Compression, hashing, whole-file errors and directory discovery.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use lockstep_read::{discover, read_file, Format, ReadError};
+use sha2::{Digest, Sha256};
+
+fn sha256_hex(path: &Path) -> String {
+    hex::encode(Sha256::digest(fs::read(path).unwrap()))
+}
+
+fn read_err(path: &Path) -> ReadError {
+    let mut events = 0;
+    let mut bad = 0;
+    match read_file(path, &mut |_| events += 1, &mut |_| bad += 1) {
+        Ok(f) => panic!("{} read as {f:?}", path.display()),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn compressed_files_read_like_the_plain_one() {
+    let plain = read_sample("lockstep.ndjson");
+    for name in [
+        "lockstep.ndjson.gz",
+        "lockstep.ndjson.zst",
+        "lockstep_multi.ndjson.gz",
+        "lockstep_multi.ndjson.zst",
+    ] {
+        let r = read_sample(name);
+        assert_eq!(r.file.format, Format::LockstepNdjson, "{name}");
+        assert_eq!(r.events, plain.events, "{name}");
+        assert_eq!(reasons(&r.bad), reasons(&plain.bad), "{name}");
+        assert_eq!(
+            (r.file.read, r.file.accepted, r.file.quarantined),
+            (8, 3, 5),
+            "{name}"
+        );
+        // The hash and size are of the compressed bytes on disk.
+        let path = sample(name);
+        assert_eq!(r.file.sha256, sha256_hex(&path), "{name}");
+        assert_eq!(r.file.bytes, fs::metadata(&path).unwrap().len(), "{name}");
+        assert_ne!(r.file.sha256, plain.file.sha256);
+    }
+}
+
+#[test]
+fn input_file_describes_the_file() {
+    let path = sample("cnt.csv");
+    let r = read(&path);
+    assert_eq!(r.file.path, path.display().to_string());
+    assert_eq!(r.file.sha256, sha256_hex(&path));
+    assert_eq!(r.file.sha256.len(), 64);
+    let json = serde_json::to_value(&r.file).unwrap();
+    assert_eq!(json["format"], "cnt-csv");
+    assert_eq!(json["accepted"], 3);
+}
+
+#[test]
+fn byte_order_mark_is_stripped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bom.ndjson");
+    fs::write(
+        &path,
+        b"\xef\xbb\xbf{\"id\":\"1\",\"account\":\"a\",\"time\":1731319200}\n",
+    )
+    .unwrap();
+    let r = read(&path);
+    assert_eq!(r.events.len(), 1);
+    assert_eq!(r.events[0].time_ms, T0);
+}
+
+#[test]
+fn unknown_csv_header_is_an_error_naming_the_file() {
+    let path = sample("unknown_header.csv");
+    let msg = read_err(&path).to_string();
+    assert_eq!(
+        msg,
+        format!(
+            "{}: not a recognised format: CSV header has none of the known column sets \
+             (found: a, b, c)",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn binary_file_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("picture.csv");
+    fs::write(&path, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10").unwrap();
+    let err = read_err(&path);
+    assert!(matches!(err, ReadError::UnknownFormat { .. }), "{err:?}");
+    assert!(err.to_string().contains("picture.csv"), "{err}");
+}
+
+#[test]
+fn unknown_json_and_empty_files_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("other.json");
+    fs::write(&json, "{\"foo\": 1, \"bar\": [2]}\n").unwrap();
+    let msg = read_err(&json).to_string();
+    assert!(msg.starts_with(&json.display().to_string()), "{msg}");
+    assert!(msg.contains("found keys: bar, foo"), "{msg}");
+
+    let empty = dir.path().join("empty.csv");
+    fs::write(&empty, "\n \n").unwrap();
+    assert!(read_err(&empty).to_string().contains("empty.csv"));
+}
+
+#[test]
+fn missing_and_corrupt_files_are_errors_naming_them() {
+    let missing = PathBuf::from("no/such/file.csv");
+    let err = read_err(&missing);
+    assert!(matches!(err, ReadError::NotFound { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "no/such/file.csv: no such file or directory"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let gz = fs::read(sample("lockstep.ndjson.gz")).unwrap();
+    let truncated = dir.path().join("cut.ndjson.gz");
+    fs::write(&truncated, &gz[..gz.len() / 2]).unwrap();
+    let err = read_err(&truncated);
+    assert!(matches!(err, ReadError::Io { .. }), "{err:?}");
+    assert!(err.to_string().contains("cut.ndjson.gz"));
+
+    let zst = fs::read(sample("lockstep.ndjson.zst")).unwrap();
+    let truncated = dir.path().join("cut.ndjson.zst");
+    fs::write(&truncated, &zst[..zst.len() / 2]).unwrap();
+    assert!(read_err(&truncated).to_string().contains("cut.ndjson.zst"));
+}
+
+#[test]
+fn pretty_json_truncated_after_a_good_document_quarantines_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pages.json");
+    let page = fs::read_to_string(sample("tiktok_page.json")).unwrap();
+    let text = format!("{page}{}", &page[..200]);
+    fs::write(&path, text).unwrap();
+    let r = read(&path);
+    assert_eq!(r.events.len(), 2);
+    let lines = page.lines().count() as u64;
+    assert_quarantined(
+        &r.bad,
+        &[(28, "missing time"), (lines + 1, "unparseable JSON")],
+    );
+}
+
+#[test]
+fn jsonl_with_a_broken_first_line_still_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.ndjson");
+    fs::write(
+        &path,
+        "{\"id\":\"1\",\"acc\n\n{\"id\":\"2\",\"account\":\"b\",\"time\":1731319200}\n",
+    )
+    .unwrap();
+    let r = read(&path);
+    assert_eq!(r.file.format, Format::LockstepNdjson);
+    assert_eq!(r.events.len(), 1);
+    assert_eq!(r.events[0].account, "b");
+    assert_quarantined(&r.bad, &[(1, "unparseable JSON")]);
+}
+
+#[test]
+fn discover_walks_directories_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for f in [
+        "b/nested/z.csv",
+        "b/a.jsonl.gz",
+        "a.NDJSON.zst",
+        "d/e.tsv",
+        "d/f.json",
+        ".hidden/x.csv",
+        "b/.dot.csv",
+        "notes.txt",
+        "img.png",
+        "archive.gz",
+    ] {
+        let p = root.join(f);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, "x").unwrap();
+    }
+    let explicit = root.join("notes.txt");
+    let found = discover(&[
+        root.join("b"),
+        root.to_path_buf(),
+        explicit.clone(),
+        root.join("d/e.tsv"),
+    ])
+    .unwrap();
+    let rel: Vec<String> = found
+        .iter()
+        .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        rel,
+        [
+            "a.NDJSON.zst",
+            "b/a.jsonl.gz",
+            "b/nested/z.csv",
+            "d/e.tsv",
+            "d/f.json",
+            "notes.txt",
+        ]
+    );
+
+    let missing = root.join("nope");
+    let err = discover(&[root.to_path_buf(), missing.clone()]).unwrap_err();
+    assert!(
+        err.to_string().contains(&missing.display().to_string()),
+        "{err}"
+    );
+}
+
+#[test]
+fn leading_blank_lines_keep_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("late.csv");
+    fs::write(&csv, "\n \r\nid,account,time\r\n1,a,12\r\n").unwrap();
+    let r = read(&csv);
+    assert_eq!(r.file.format, Format::LockstepCsv);
+    assert_quarantined(&r.bad, &[(4, "impossible timestamp")]);
+
+    let json = dir.path().join("late.ndjson");
+    fs::write(
+        &json,
+        "\n\n{\"id\":\"1\",\"account\":\"a\",\"time\":1731319200}\n{\"id\":\"2\",\"time\":1731319200}\n",
+    )
+    .unwrap();
+    let r = read(&json);
+    assert_eq!(r.events.len(), 1);
+    assert_quarantined(&r.bad, &[(4, "missing account")]);
+}
+
+#[test]
+fn truncated_single_document_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut_page.json");
+    let page = fs::read_to_string(sample("tiktok_page.json")).unwrap();
+    fs::write(&path, &page[..page.len() / 2]).unwrap();
+    let msg = read_err(&path).to_string();
+    assert!(
+        msg.contains("cut_page.json: not a recognised format: unparseable JSON"),
+        "{msg}"
+    );
+}

@@ -1,0 +1,75 @@
+//! The peers' real data files in /work/shared/data must load unchanged. Absent files fail.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use lockstep_core::Kind;
+use lockstep_read::Format;
+
+fn shared(name: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(name);
+    assert!(path.is_file(), "missing test data {}", path.display());
+    path
+}
+
+#[test]
+fn cnt_fixture_with_bom_and_synthetic_times() {
+    let r = read(&shared("cnt_coretweet_fixture.csv"));
+    assert_eq!(r.file.format, Format::CntCsv);
+    assert_eq!((r.file.accepted, r.file.quarantined), (15, 0));
+    let accounts: Vec<&str> = r.events.iter().map(|e| e.account.as_str()).collect();
+    assert_eq!(
+        accounts,
+        [
+            "uid0", "uid1", "uid2", "uid3", "uid2", "uid3", "uid4", "uid5", "uid4", "uid5",
+            "uid10", "uid10", "uid11", "uid12", "uid0"
+        ]
+    );
+    let parents: Vec<&str> = r
+        .events
+        .iter()
+        .map(|e| e.parent.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        parents,
+        [
+            "rtid0", "rtid0", "rtid1", "rtid1", "rtid2", "rtid2", "rtid3", "rtid3", "rtid4",
+            "rtid4", "rtid5", "rtid5", "rtid6", "rtid6", "rtid0"
+        ]
+    );
+    assert!(r
+        .events
+        .iter()
+        .all(|e| e.kind == Kind::Share && e.platform.is_empty()));
+    let times: Vec<i64> = r.events.iter().map(|e| e.time_ms).collect();
+    assert_eq!(
+        times,
+        [0, 59, 60, 70, 70, 131, 30, 89, 40, 41, 42, 52, 42, 300, 1].map(|s| s * 1000)
+    );
+    // The BOM is not part of the first column's name or the first id.
+    assert_eq!(r.events[0].id, "0");
+    assert_eq!(r.events[0].text.as_deref(), Some("Example tweet from uid0"));
+}
+
+#[test]
+fn russian_coord_tweets_all_accepted() {
+    let r = read(&shared("russian_coord_tweets.csv.gz"));
+    assert_eq!(r.file.format, Format::CoorTweetCsv);
+    assert_eq!(
+        (r.file.read, r.file.accepted, r.file.quarantined),
+        (35_125, 35_125, 0)
+    );
+    let first = &r.events[0];
+    assert_eq!(first.id, "114e22f1b2b648528277b76f0b0224e7");
+    assert_eq!(first.account, "0fb4232d1b7b37069c13ee17579bd10e");
+    assert_eq!(
+        first.parent.as_deref(),
+        Some("85d2d12251a735ce05255061f7f231e2")
+    );
+    assert_eq!(first.time_ms, 1_623_881_091_000);
+    assert_eq!(first.kind, Kind::Share);
+}

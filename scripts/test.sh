@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# The whole test suite (README: "Run all tests"). Needs only the Rust toolchain.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo test --workspace --locked "$@"
