@@ -57,11 +57,11 @@ pub struct DetectArgs {
     /// Co-action window in seconds (inclusive).
     #[arg(long, default_value_t = Params::default().window_s)]
     pub window: f64,
-    /// Layers, comma-separated: repost,url,reply,hashtag,mention,sound,hashtags,text.
+    /// Layers, comma-separated: repost,url,reply,hashtag,mention,sound,hashtags,text,media.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "repost,url,reply,hashtag,mention,sound,hashtags,text"
+        default_value = "repost,url,reply,hashtag,mention,sound,hashtags,text,media"
     )]
     pub layers: Vec<String>,
     /// Work bound: a hit whose two-sided window holds more hits than this pairs with nobody.
@@ -103,7 +103,7 @@ impl DetectArgs {
             match LayerKind::parse(l) {
                 Some(k) if !layers.contains(&k) => layers.push(k),
                 Some(_) => {}
-                None => bail!("unknown layer {l:?} (known: repost, url, reply, hashtag, mention, sound, hashtags, text)"),
+                None => bail!("unknown layer {l:?} (known: repost, url, reply, hashtag, mention, sound, hashtags, text, media)"),
             }
         }
         let fdr = match self.fdr.as_str() {

@@ -53,6 +53,9 @@ pub struct Event {
     pub mentions: Vec<String>,
     /// The sound/music id (TikTok `music_id`).
     pub sound: Option<String>,
+    /// A media fingerprint: an image/video perceptual hash or shared media id.
+    #[serde(default)]
+    pub media: Option<String>,
     /// The post this event comments on, replies to or shares.
     pub parent: Option<String>,
     pub parent_account: Option<String>,
@@ -74,6 +77,7 @@ impl Event {
             urls: Vec::new(),
             mentions: Vec::new(),
             sound: None,
+            media: None,
             parent: None,
             parent_account: None,
             account_created_ms: None,

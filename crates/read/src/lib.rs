@@ -43,6 +43,7 @@ pub enum Format {
     XApiV2,
     #[serde(rename = "coortweet-csv")]
     CoorTweetCsv,
+    CoorTweetMultimodalCsv,
     #[serde(rename = "cnt-csv")]
     CntCsv,
     #[serde(rename = "lockstep-ndjson")]
@@ -58,6 +59,7 @@ impl Format {
             Format::XArchiveCsv => "x-archive-csv",
             Format::XApiV2 => "x-api-v2",
             Format::CoorTweetCsv => "coortweet-csv",
+            Format::CoorTweetMultimodalCsv => "coortweet-multimodal-csv",
             Format::CntCsv => "cnt-csv",
             Format::LockstepNdjson => "lockstep-ndjson",
             Format::LockstepCsv => "lockstep-csv",

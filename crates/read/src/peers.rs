@@ -56,6 +56,55 @@ impl CoorTweetColumns {
     }
 }
 
+/// CooRTweet's multi-modal layout (its `german_elections` data): one post per row with
+/// optional anonymised object ids per modality: `account_id, post_id, timestamp` and any of
+/// `url_id, hashtag_id, domain_id, phash_id`. URL ids become (opaque) URLs, hashtag ids
+/// hashtags, image perceptual hashes media. The domain is coarser than the URL and is kept out
+/// of the traces: sharing one news site is no evidence by itself.
+pub(crate) struct MultimodalColumns {
+    account_id: usize,
+    post_id: usize,
+    timestamp: usize,
+    url_id: Option<usize>,
+    hashtag_id: Option<usize>,
+    phash_id: Option<usize>,
+}
+
+impl MultimodalColumns {
+    pub(crate) fn find(h: &Header) -> Option<Self> {
+        let [account_id, post_id, timestamp] =
+            h.find_all(["account_id", "post_id", "timestamp"])?;
+        let (url_id, hashtag_id, phash_id) =
+            (h.find("url_id"), h.find("hashtag_id"), h.find("phash_id"));
+        (url_id.is_some()
+            || hashtag_id.is_some()
+            || phash_id.is_some()
+            || h.find("domain_id").is_some())
+        .then_some(MultimodalColumns {
+            account_id,
+            post_id,
+            timestamp,
+            url_id,
+            hashtag_id,
+            phash_id,
+        })
+    }
+
+    pub(crate) fn event(&self, row: &Row) -> Result<Event, String> {
+        let id = row.required(self.post_id, "id (post_id)")?;
+        let account = row.required(self.account_id, "account (account_id)")?;
+        let time = parse_unix_seconds_lenient(&row.get(self.timestamp))?;
+        let mut e = Event::new(id, account, time);
+        e.urls = row
+            .id(self.url_id)
+            .map(|u| vec![format!("id:{u}")])
+            .unwrap_or_default();
+        e.hashtags = row.id(self.hashtag_id).map(|t| vec![t]).unwrap_or_default();
+        e.media = row.id(self.phash_id);
+        Ok(e)
+    }
+}
+
 /// coordination-network-toolkit's preprocessed CSV.
 pub(crate) struct CntColumns {
     message_id: usize,

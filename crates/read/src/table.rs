@@ -138,6 +138,7 @@ enum Table {
     Lockstep(lockstep::Columns),
     XArchive(x::ArchiveColumns),
     CoorTweet(peers::CoorTweetColumns),
+    CoorTweetMultimodal(peers::MultimodalColumns),
     Cnt(peers::CntColumns),
 }
 
@@ -146,6 +147,7 @@ impl Table {
         None.or_else(|| lockstep::Columns::find(h).map(Table::Lockstep))
             .or_else(|| x::ArchiveColumns::find(h).map(Table::XArchive))
             .or_else(|| peers::CoorTweetColumns::find(h).map(Table::CoorTweet))
+            .or_else(|| peers::MultimodalColumns::find(h).map(Table::CoorTweetMultimodal))
             .or_else(|| peers::CntColumns::find(h).map(Table::Cnt))
     }
 
@@ -154,6 +156,7 @@ impl Table {
             Table::Lockstep(_) => Format::LockstepCsv,
             Table::XArchive(_) => Format::XArchiveCsv,
             Table::CoorTweet(_) => Format::CoorTweetCsv,
+            Table::CoorTweetMultimodal(_) => Format::CoorTweetMultimodalCsv,
             Table::Cnt(_) => Format::CntCsv,
         }
     }
@@ -163,6 +166,7 @@ impl Table {
             Table::Lockstep(c) => c.event(row),
             Table::XArchive(c) => c.event(row),
             Table::CoorTweet(c) => c.event(row),
+            Table::CoorTweetMultimodal(c) => c.event(row),
             Table::Cnt(c) => c.event(row),
         }
     }

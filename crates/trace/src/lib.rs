@@ -24,10 +24,11 @@ pub enum LayerKind {
     Sound = 5,
     HashtagSet = 6,
     Text = 7,
+    Media = 8,
 }
 
 impl LayerKind {
-    pub const ALL: [LayerKind; 8] = [
+    pub const ALL: [LayerKind; 9] = [
         LayerKind::Repost,
         LayerKind::Url,
         LayerKind::Reply,
@@ -36,10 +37,11 @@ impl LayerKind {
         LayerKind::Sound,
         LayerKind::HashtagSet,
         LayerKind::Text,
+        LayerKind::Media,
     ];
     /// The default set: every layer. Crowding and the significance test, not layer choice,
     /// keep popular hashtags and sounds from producing false links.
-    pub const DEFAULT: [LayerKind; 8] = LayerKind::ALL;
+    pub const DEFAULT: [LayerKind; 9] = LayerKind::ALL;
 
     pub fn name(self) -> &'static str {
         match self {
@@ -51,6 +53,7 @@ impl LayerKind {
             LayerKind::Sound => "sound",
             LayerKind::HashtagSet => "hashtags",
             LayerKind::Text => "text",
+            LayerKind::Media => "media",
         }
     }
 
@@ -90,6 +93,18 @@ pub trait Layer: Sync {
     fn traces(&self, event: &Event, emit: &mut dyn FnMut(&str));
 }
 
+struct Media;
+impl Layer for Media {
+    fn kind(&self) -> LayerKind {
+        LayerKind::Media
+    }
+    fn traces(&self, e: &Event, emit: &mut dyn FnMut(&str)) {
+        if let Some(m) = e.media.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+            emit(m);
+        }
+    }
+}
+
 struct Repost;
 impl Layer for Repost {
     fn kind(&self) -> LayerKind {
@@ -126,7 +141,11 @@ impl Layer for Url {
     fn traces(&self, e: &Event, emit: &mut dyn FnMut(&str)) {
         let mut seen: Vec<String> = Vec::new();
         for u in &e.urls {
-            if let Some(n) = normalize_url(u) {
+            // Anonymised datasets give opaque URL ids ("id:123"): kept as they are.
+            let n = normalize_url(u).or_else(|| {
+                (u.starts_with("id:") && !u.contains(char::is_whitespace)).then(|| u.clone())
+            });
+            if let Some(n) = n {
                 if !seen.contains(&n) {
                     emit(&n);
                     seen.push(n);
@@ -222,6 +241,7 @@ pub fn layer(kind: LayerKind) -> Option<Box<dyn Layer>> {
         LayerKind::Mention => Box::new(Mention),
         LayerKind::Sound => Box::new(Sound),
         LayerKind::HashtagSet => Box::new(HashtagSet),
+        LayerKind::Media => Box::new(Media),
         LayerKind::Text => return None,
     })
 }
