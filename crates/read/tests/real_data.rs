@@ -73,3 +73,26 @@ fn russian_coord_tweets_all_accepted() {
     assert_eq!(first.time_ms, 1_623_881_091_000);
     assert_eq!(first.kind, Kind::Share);
 }
+
+#[test]
+fn coortweet_multimodal_german_elections() {
+    let r = read(&shared("german_elections.csv.gz"));
+    assert_eq!(r.file.format, Format::CoorTweetMultimodalCsv);
+    assert_eq!(r.file.read, 218_971);
+    // Three rows have no post_id: quarantined with that reason, not dropped.
+    assert_eq!(r.file.quarantined, 3);
+    assert!(r.bad.iter().all(|q| q.reason == "missing id (post_id)"));
+    let with_media = r.events.iter().filter(|e| e.media.is_some()).count();
+    let with_url = r
+        .events
+        .iter()
+        .filter(|e| e.urls.first().is_some_and(|u| u.starts_with("id:")))
+        .count();
+    assert!(
+        with_media > 1000 && with_url > 1000,
+        "media {with_media}, urls {with_url}"
+    );
+    let accounts: std::collections::BTreeSet<&str> =
+        r.events.iter().map(|e| e.account.as_str()).collect();
+    assert_eq!(accounts.len(), 58_314);
+}
