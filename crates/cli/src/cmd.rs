@@ -44,6 +44,69 @@ pub enum Command {
         /// The case folder.
         case: PathBuf,
     },
+    /// Write a simulated scenario with ground truth (data/ for detect, truth.csv for eval).
+    Simulate(SimArgs),
+    /// One command for a newcomer: simulate, detect, evaluate, and tell what was found.
+    Demo {
+        /// Accounts in the simulated scenario.
+        #[arg(long, default_value_t = 50_000)]
+        accounts: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where the scenario and the case go.
+        #[arg(long, default_value = "lockstep-demo")]
+        out: PathBuf,
+    },
+    /// Throughput per stage, peak memory, and quality on several simulated scenarios.
+    Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Args)]
+pub struct SimArgs {
+    /// Built-in scenario name.
+    #[arg(long, default_value = "romania-2024")]
+    pub scenario: String,
+    /// A TOML scenario file (overrides --scenario; knobs it does not name keep defaults).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Total accounts (overrides the scenario's).
+    #[arg(long)]
+    pub accounts: Option<usize>,
+    /// Random seed (overrides the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Compress the data files with gzip.
+    #[arg(long)]
+    pub gzip: bool,
+    /// Output folder.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl SimArgs {
+    pub fn scenario(&self) -> Result<lockstep_sim::Scenario> {
+        let mut sc = match &self.config {
+            Some(p) => lockstep_sim::Scenario::from_toml_file(p)?,
+            None => match lockstep_sim::Scenario::by_name(&self.scenario) {
+                Some(s) => s,
+                None => bail!(
+                    "unknown scenario {:?} (known: {})",
+                    self.scenario,
+                    lockstep_sim::scenario_names().join(", ")
+                ),
+            },
+        };
+        if let Some(n) = self.accounts {
+            sc.accounts = n;
+        }
+        if let Some(s) = self.seed {
+            sc.seed = s;
+        }
+        sc.gzip |= self.gzip;
+        Ok(sc)
+    }
 }
 
 #[derive(Args)]
@@ -61,10 +124,10 @@ pub struct DetectArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "repost,url,reply,hashtag,mention,sound,hashtags,text,media"
+        default_value = "repost,url,reply,mention,sound,hashtags,text,media"
     )]
     pub layers: Vec<String>,
-    /// Work bound: a hit whose two-sided window holds more hits than this pairs with nobody.
+    /// Work bound: a hit pairs with at most this many earlier hits in its window (the nearest).
     #[arg(long, default_value_t = Params::default().max_crowd)]
     pub max_crowd: u32,
     /// False-discovery rate for keeping edges (Benjamini–Hochberg); `off` keeps all edges.
@@ -85,7 +148,7 @@ pub struct DetectArgs {
     /// Leiden seed.
     #[arg(long, default_value_t = Params::default().seed)]
     pub seed: u64,
-    /// Near-duplicate text: Jaccard similarity of word sets.
+    /// Near-duplicate text: Jaccard similarity of word-bigram sets.
     #[arg(long, default_value_t = Params::default().text_similarity)]
     pub text_similarity: f64,
     /// Near-duplicate text: texts with fewer words never match.
@@ -137,6 +200,39 @@ impl DetectArgs {
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Simulate(args) => {
+            let sc = args.scenario()?;
+            let t = std::time::Instant::now();
+            let s = lockstep_sim::simulate(&sc, &args.out)?;
+            if !args.quiet {
+                println!(
+                    "simulated {} accounts ({} videos, {} comments) in {:.1} s into {}",
+                    s.accounts,
+                    s.videos,
+                    s.comments,
+                    t.elapsed().as_secs_f64(),
+                    args.out.display()
+                );
+                for (c, n) in &s.campaigns {
+                    println!("  campaign {c:<14} {n} accounts");
+                }
+                println!(
+                    "detect with: lockstep detect {} --out CASE",
+                    args.out.join("data").display()
+                );
+                println!(
+                    "score with:  lockstep eval --truth {} --case CASE",
+                    args.out.join("truth.csv").display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo {
+            accounts,
+            seed,
+            out,
+        } => crate::demo::run(accounts, seed, &out).map(|_| ExitCode::SUCCESS),
+        Command::Bench(args) => crate::bench::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Detect(args) => {
             let params = args.params()?;
             let s = lockstep_detect::detect(&args.inputs, &args.out, &params, args.quiet)?;

@@ -1,6 +1,8 @@
 //! The `lockstep` command line: thin glue over the library crates.
 
+mod bench;
 mod cmd;
+mod demo;
 
 use clap::Parser;
 use std::process::ExitCode;

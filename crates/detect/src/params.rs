@@ -11,8 +11,8 @@ pub struct Params {
     /// Behavioural layers in use.
     #[serde(serialize_with = "layer_names")]
     pub layers: Vec<LayerKind>,
-    /// A hit whose two-sided window holds more hits than this pairs with nobody (the bound on
-    /// work per hit; such hits are reported).
+    /// A hit pairs with at most this many earlier hits in its window, the nearest in time (the
+    /// bound on work per hit; hits that had more are reported as crowded).
     pub max_crowd: u32,
     /// Benjamini–Hochberg false-discovery rate for keeping edges; `None` keeps all edges.
     pub fdr: Option<f64>,
@@ -27,7 +27,7 @@ pub struct Params {
     pub resolution: f64,
     /// Seed of Leiden's random node order (fixed: same input ⇒ same clusters).
     pub seed: u64,
-    /// Near-duplicate text: Jaccard similarity of word shingles at which two texts are one.
+    /// Near-duplicate text: Jaccard similarity of word-bigram sets at which two texts are one.
     pub text_similarity: f64,
     /// Texts with fewer tokens than this never match (too short to be evidence: "wow").
     pub text_min_tokens: usize,
@@ -49,7 +49,7 @@ impl Default for Params {
             min_cluster_size: 3,
             resolution: 1.0,
             seed: 42,
-            text_similarity: 0.6,
+            text_similarity: 0.5,
             text_min_tokens: 4,
         }
     }

@@ -3,8 +3,8 @@
 //! the time window and the significance test apply to it like any other behaviour.
 //!
 //! Texts are normalized (NFKC, diacritics folded so `ș ş s` are one letter, lower case, URLs,
-//! mentions, hashtags, emoji and punctuation dropped) into word sets. MinHash with LSH banding
-//! (16 bands × 4 rows: texts with Jaccard ≥ ~0.5 collide in some band with high probability)
+//! mentions, hashtags, emoji and punctuation dropped) into sets of word bigrams. MinHash with LSH
+//! banding (16 bands × 4 rows: sets with Jaccard ≥ ~0.5 collide in some band with high probability)
 //! proposes candidates; each is verified by exact Jaccard ≥ `similarity` and joined with
 //! union-find. Inside one band bucket a text is verified against the bucket's first text and
 //! its predecessor only, so the work is linear in the number of texts, not quadratic in a
@@ -18,11 +18,10 @@ use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 const BANDS: usize = 16;
 const ROWS: usize = 4;
 
-/// Word tokens of a text after normalization, de-duplicated, as hashes (sorted).
-pub fn tokens(text: &str) -> Vec<u64> {
+/// Words of a text after normalization, in order.
+pub fn words(text: &str) -> Vec<String> {
     let nfkc: String = text.nfkc().collect();
-    let mut out: Vec<u64> = nfkc
-        .split_whitespace()
+    nfkc.split_whitespace()
         .filter(|w| {
             !(w.starts_with('#')
                 || w.starts_with('@')
@@ -33,9 +32,23 @@ pub fn tokens(text: &str) -> Vec<u64> {
             fold(w)
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|t| !t.is_empty())
-                .map(|t| xxh3_64(t.as_bytes()))
+                .map(str::to_string)
                 .collect::<Vec<_>>()
         })
+        .collect()
+}
+
+/// The text's shingles — word bigrams (w-shingling), so texts that merely share common words
+/// do not match while edited copies (a swapped or dropped word, emoji, case) share most of
+/// them — hashed, sorted, de-duplicated. Empty for texts of fewer than `min_words` words.
+pub fn shingles(text: &str, min_words: usize) -> Vec<u64> {
+    let w = words(text);
+    if w.len() < min_words.max(2) {
+        return Vec::new();
+    }
+    let mut out: Vec<u64> = w
+        .windows(2)
+        .map(|p| xxh3_64(format!("{} {}", p[0], p[1]).as_bytes()))
         .collect();
     out.sort_unstable();
     out.dedup();
@@ -102,11 +115,7 @@ impl UnionFind {
 pub fn families(texts: &[Option<&str>], similarity: f64, min_tokens: usize) -> Vec<Option<u32>> {
     let toks: Vec<Vec<u64>> = texts
         .par_iter()
-        .map(|t| {
-            t.map(tokens)
-                .filter(|v| v.len() >= min_tokens)
-                .unwrap_or_default()
-        })
+        .map(|t| t.map(|t| shingles(t, min_tokens)).unwrap_or_default())
         .collect();
     let mut uf = UnionFind((0..texts.len() as u32).collect());
     for band in 0..BANDS {
@@ -157,12 +166,15 @@ mod tests {
         let texts = [
             "Votati Calin Georgescu pentru o Romanie libera si suverana #cg11",
             "VOTAȚI Călin Georgescu pentru o Românie liberă și suverană 🇷🇴🇷🇴 #CG11 #romania",
-            "votati calin georgescu pentru Romania libera si suverana!!!",
+            "votati calin georgescu pentru Romanie libera si suverana!!!",
             "Am fost azi la munte cu familia, vremea a fost superba",
             "wow",
             "❤️❤️",
             "wow",
             "Meciul de aseara a fost incredibil, ce gol in minutul 90",
+            // The same common words in another order: no shared bigrams beyond chance.
+            "azi eu si la mai de azi eu",
+            "eu la azi de si mai eu azi",
         ];
         let input: Vec<Option<&str>> = texts.iter().map(|t| Some(*t)).collect();
         let fam = families(&input, 0.6, 4);
@@ -178,13 +190,17 @@ mod tests {
         assert_eq!(fam[5], None);
         assert_eq!(fam[6], None);
         assert_eq!(fam[7], None);
+        assert_eq!(fam[8], None, "shared common words are not a copy");
+        assert_eq!(fam[9], None);
     }
 
     #[test]
     fn jaccard_of_token_sets() {
-        let a = tokens("a b c d");
-        let b = tokens("a b c e");
-        assert!((jaccard(&a, &b) - 3.0 / 5.0).abs() < 1e-12);
+        // Bigrams {ab, bc, cd} and {ab, bc, ce}: 2 shared of 4.
+        let a = shingles("a b c d", 2);
+        let b = shingles("a b c e", 2);
+        assert!((jaccard(&a, &b) - 2.0 / 4.0).abs() < 1e-12);
+        assert!(shingles("a b c", 4).is_empty());
         assert_eq!(jaccard(&a, &a), 1.0);
         assert_eq!(jaccard(&[], &[]), 0.0);
     }

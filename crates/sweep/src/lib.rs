@@ -2,12 +2,12 @@
 //!
 //! Every event's traces become [`Hit`]s `(trace, time, account, event)`. They are sorted once;
 //! each trace is then walked with two pointers, pairing a hit only with the earlier hits of
-//! *other* accounts no more than `window` before it. The work is bounded: a hit whose two-sided
-//! window holds more than `max_crowd` hits (a trending hashtag at its peak, a viral sound) is
-//! *crowded* and pairs with nobody — at that crowd size a single co-action is no evidence, and
-//! skipping it keeps the sweep O(hits × max_crowd) instead of O(k²) per popular trace. Crowded
-//! hits still count towards each account's exposure, which the significance test uses, and are
-//! reported.
+//! *other* accounts no more than `window` before it. The work is bounded: a hit pairs with at
+//! most `max_crowd` of those earlier hits — the nearest in time. A hit whose window held more
+//! (a trending hashtag at its peak, a campaign's burst) is *crowded*; the far partners it skipped
+//! are reported, and the sweep stays O(hits × max_crowd) instead of O(k²) per popular trace.
+//! Nearest-first keeps the evidence that matters: in a burst, whoever acted within seconds of
+//! you. Exposure (what the significance test calls chance) counts the same capped partners.
 //!
 //! Output is one [`PairTrace`] per (account pair, trace) and the per-account [`Exposure`].
 //! Everything is integer arithmetic or order-independent, so results are identical for any
@@ -28,7 +28,7 @@ pub struct Hit {
 pub struct SweepParams {
     /// Two hits co-act when their times differ by at most this (inclusive).
     pub window_ms: i64,
-    /// A hit whose two-sided window holds more hits than this pairs with nobody.
+    /// A hit pairs with at most this many earlier hits in its window, the nearest in time.
     pub max_crowd: u32,
 }
 
@@ -65,7 +65,8 @@ impl PairTrace {
 pub struct Exposure {
     /// Hits per account.
     pub hits: Vec<u32>,
-    /// Σ over the account's hits of the other hits in its two-sided window.
+    /// Σ over the account's hits of the other hits in its two-sided window, each side capped
+    /// at `max_crowd` (the partners the sweep could examine).
     pub crowd: Vec<u64>,
     pub total_hits: u64,
 }
@@ -140,7 +141,7 @@ fn group_bounds(hits: &[Hit]) -> Vec<(usize, usize)> {
 }
 
 struct GroupOut {
-    /// Others in each hit's two-sided window.
+    /// Partners each hit's two-sided window offered (capped per side).
     crowd: Vec<u32>,
     crowded: u64,
     records: u64,
@@ -159,7 +160,11 @@ struct Record {
 
 fn sweep_trace(g: &[Hit], p: SweepParams) -> GroupOut {
     let n = g.len();
+    let cap = p.max_crowd as usize;
+    // Partners each hit can examine (capped), and the full window size (for the weight).
     let mut crowd = vec![0u32; n];
+    let mut full = vec![0u32; n];
+    let mut crowded = 0u64;
     let (mut lo, mut hi) = (0usize, 0usize);
     for i in 0..n {
         while g[i].time - g[lo].time > p.window_ms {
@@ -168,10 +173,10 @@ fn sweep_trace(g: &[Hit], p: SweepParams) -> GroupOut {
         while hi + 1 < n && g[hi + 1].time - g[i].time <= p.window_ms {
             hi += 1;
         }
-        crowd[i] = (hi - lo) as u32;
+        crowd[i] = ((i - lo).min(cap) + (hi - i).min(cap)) as u32;
+        crowded += u64::from(i - lo > cap);
+        full[i] = (hi - lo) as u32;
     }
-    let crowded_flag = |i: usize| crowd[i] + 1 > p.max_crowd;
-    let crowded = (0..n).filter(|&i| crowded_flag(i)).count() as u64;
 
     let mut recs: Vec<Record> = Vec::new();
     let mut lo = 0usize;
@@ -179,13 +184,10 @@ fn sweep_trace(g: &[Hit], p: SweepParams) -> GroupOut {
         while g[i].time - g[lo].time > p.window_ms {
             lo += 1;
         }
-        if crowded_flag(i) {
-            continue;
-        }
-        let w = (WEIGHT_SCALE / f64::from(crowd[i].max(1))).round() as u32;
-        for j in lo..i {
+        let w = (WEIGHT_SCALE / f64::from(full[i].max(1))).round() as u32;
+        for j in lo.max(i.saturating_sub(cap))..i {
             let (hi_, hj) = (g[i], g[j]);
-            if hj.account == hi_.account || crowded_flag(j) {
+            if hj.account == hi_.account {
                 continue;
             }
             let (a, b, ev_a, ev_b) = if hi_.account < hj.account {
@@ -293,27 +295,29 @@ mod tests {
     }
 
     #[test]
-    fn crowded_windows_are_bounded_and_reported() {
-        // 50 accounts on one trace in one second: with max_crowd 10 nobody pairs.
-        let mut hits: Vec<Hit> = (0..50).map(|a| h(7, 0, a, a)).collect();
-        hits.push(h(7, 5000, 60, 60));
-        hits.push(h(7, 5001, 61, 61));
+    fn crowded_windows_pair_with_the_nearest_only() {
+        // 50 accounts on one trace, one second apart: with max_crowd 10 each pairs with the
+        // 10 nearest earlier hits, never with the far ones.
+        let mut hits: Vec<Hit> = (0..50).map(|a| h(7, i64::from(a), a, a)).collect();
         let (pairs, exp, rep) = sweep(
             &mut hits,
-            62,
+            50,
             SweepParams {
                 window_ms: 60_000,
                 max_crowd: 10,
             },
         );
+        assert_eq!(rep.co_action_records, 45 + 40 * 10);
+        assert!(pairs.iter().all(|p| p.accounts().1 - p.accounts().0 <= 10));
+        assert!(pairs.iter().any(|p| p.accounts() == (39, 49)));
         assert_eq!(
-            pairs.iter().map(|p| p.accounts()).collect::<Vec<_>>(),
-            vec![(60, 61)]
+            rep.crowded_hits, 39,
+            "hits 11..=49 had more than 10 earlier partners"
         );
-        assert_eq!(rep.crowded_hits, 50);
-        assert_eq!(rep.crowded_traces, vec![(7, 50)]);
-        // Crowded hits still count as exposure: each saw 49 others.
-        assert_eq!(exp.crowd[0], 49);
+        assert_eq!(rep.crowded_traces, vec![(7, 39)]);
+        // Exposure is capped the same way: hit 0 could see 10 later partners, hit 25 ten each side.
+        assert_eq!(exp.crowd[0], 10);
+        assert_eq!(exp.crowd[25], 20);
     }
 
     #[test]

@@ -39,9 +39,19 @@ impl LayerKind {
         LayerKind::Text,
         LayerKind::Media,
     ];
-    /// The default set: every layer. Crowding and the significance test, not layer choice,
-    /// keep popular hashtags and sounds from producing false links.
-    pub const DEFAULT: [LayerKind; 9] = LayerKind::ALL;
+    /// The default set: every layer but the single `hashtag`. One post carries several tags
+    /// (`#fyp #foryou #viral`), so per-tag traces turn one coincidence into several dependent
+    /// co-actions; the hashtag *set* says the same once. `--layers` can add it back.
+    pub const DEFAULT: [LayerKind; 8] = [
+        LayerKind::Repost,
+        LayerKind::Url,
+        LayerKind::Reply,
+        LayerKind::Mention,
+        LayerKind::Sound,
+        LayerKind::HashtagSet,
+        LayerKind::Text,
+        LayerKind::Media,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
