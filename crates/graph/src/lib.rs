@@ -63,7 +63,7 @@ pub fn build_edges(
         .map(|&(s, e)| {
             let g = &pts[s..e];
             let (a, b) = g[0].accounts();
-            let co: u32 = g.iter().map(|p| p.co_actions).sum();
+            let co = distinct_co_actions(g);
             // Median over co-actions, each trace contributing its median gap co_actions times.
             let mut gaps: Vec<(u32, u32)> =
                 g.iter().map(|p| (p.median_gap_ms, p.co_actions)).collect();
@@ -99,6 +99,29 @@ pub fn build_edges(
             }
         })
         .collect()
+}
+
+/// Co-actions of one pair over its traces, counting one pair of posts once: two posts that
+/// share a sound *and* a caption *and* a hashtag set are one coincidence, not three. Traces
+/// whose co-actions span the same two instants (`first`, `last`) are taken to be the same
+/// posts; for them the largest count stands.
+fn distinct_co_actions(g: &[PairTrace]) -> u32 {
+    let mut spans: Vec<(i64, i64, u32)> =
+        g.iter().map(|p| (p.first, p.last, p.co_actions)).collect();
+    spans.sort_unstable();
+    let mut total = 0;
+    let mut i = 0;
+    while i < spans.len() {
+        let mut j = i;
+        let mut best = 0;
+        while j < spans.len() && (spans[j].0, spans[j].1) == (spans[i].0, spans[i].1) {
+            best = best.max(spans[j].2);
+            j += 1;
+        }
+        total += best;
+        i = j;
+    }
+    total
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -404,5 +427,31 @@ mod tests {
         assert_eq!(cs[1].members, vec![10, 11, 12, 13, 14]);
         assert_eq!(cs[0].id, 1);
         assert_eq!(cs[0].internal_edges.len(), 10);
+    }
+}
+
+#[cfg(test)]
+mod dependency_tests {
+    use super::*;
+
+    fn pt(trace: u32, first: i64) -> PairTrace {
+        PairTrace {
+            pair: 1,
+            trace,
+            co_actions: 1,
+            weight: 1,
+            first,
+            last: first + 5,
+            median_gap_ms: 5,
+            sample: (0, 1),
+        }
+    }
+
+    #[test]
+    fn one_pair_of_posts_on_several_traces_is_one_co_action() {
+        // The same two posts matched on sound, text and hashtag set, and another pair of posts.
+        let mut same = vec![pt(1, 10), pt(2, 10), pt(3, 10), pt(4, 99)];
+        let e = &build_edges(&mut same, |t| 1 << t)[0];
+        assert_eq!((e.co_actions, e.traces, e.layers), (2, 4, 0b11110));
     }
 }
