@@ -544,15 +544,6 @@ fn defaults_are_the_romanian_calendar() {
 }
 
 #[test]
-fn thousand_accounts_in_well_under_a_second() {
-    let dir = tempfile::tempdir().unwrap();
-    let (summary, took) = timed(&small(1000, 4), dir.path()).unwrap();
-    assert!(summary.videos > 5000, "{summary:?}");
-    eprintln!("1,000 accounts: {took:?}");
-    assert!(took.as_secs_f64() < 0.8, "took {took:?}");
-}
-
-#[test]
 fn bad_scenarios_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let mut sc = small(100, 1);
