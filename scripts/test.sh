@@ -3,3 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --workspace --locked "$@"
+# Browser tests of report.html (installs Debian's chromium and playwright-core if missing).
+./report/test.sh

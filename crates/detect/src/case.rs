@@ -261,6 +261,20 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
             })
             .collect(),
     };
+    let report = report_data(
+        a,
+        params,
+        &reports,
+        &nodes,
+        &graph_edges,
+        &summary,
+        &outputs,
+    );
+    let html = lockstep_report::render_html(&serde_json::to_string(&report)?);
+    outputs.insert(
+        "report.html".into(),
+        write_atomic(&out.join("report.html"), html.as_bytes())?,
+    );
     let significance = BTreeMap::from([
         ("tested", a.significance.tested),
         ("kept", a.significance.kept),
@@ -288,4 +302,73 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
     m.write_all(b"\n")?;
     m.commit()?;
     Ok(summary)
+}
+
+/// The data `report.html` embeds (see report/README.md for its shape).
+fn report_data(
+    a: &Analysis,
+    params: &Params,
+    reports: &[ClusterReport],
+    nodes: &[GraphNode],
+    edges: &[GraphEdge],
+    summary: &CaseSummary,
+    outputs: &BTreeMap<String, String>,
+) -> serde_json::Value {
+    use serde_json::json;
+    let (first, last) = a
+        .table
+        .ev_time
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+    let mut hours: BTreeMap<i64, u32> = BTreeMap::new();
+    for &t in &a.table.ev_time {
+        *hours.entry(t.div_euclid(3_600_000)).or_insert(0) += 1;
+    }
+    let background: Vec<(String, u32)> = hours
+        .into_iter()
+        .map(|(h, n)| (format_time(h * 3_600_000), n))
+        .collect();
+    let index: BTreeMap<&str, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
+    // The page draws at most the 50,000 strongest edges; embed a few more for the count.
+    let mut strongest: Vec<&GraphEdge> = edges.iter().collect();
+    strongest.sort_by(|x, y| {
+        y.weight
+            .total_cmp(&x.weight)
+            .then((&x.source, &x.target).cmp(&(&y.source, &y.target)))
+    });
+    strongest.truncate(100_000);
+    let graph_edges: Vec<(usize, usize, f64)> = strongest
+        .iter()
+        .map(|e| {
+            (
+                index[e.source.as_str()],
+                index[e.target.as_str()],
+                (e.weight * 1e4).round() / 1e4,
+            )
+        })
+        .collect();
+    let platforms: Vec<&String> = a.table.platforms.iter().filter(|p| !p.is_empty()).collect();
+    json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "generated_from": "manifest.json",
+        "summary": {
+            "inputs": a.inputs,
+            "platforms": platforms,
+            "first": if a.table.is_empty() { String::new() } else { format_time(first) },
+            "last": if a.table.is_empty() { String::new() } else { format_time(last) },
+            "counts": summary,
+            "parameters": params,
+        },
+        "clusters": reports,
+        "background": background,
+        "graph": {
+            "nodes": nodes.iter().map(|n| json!({"id": n.id, "cluster": n.cluster, "score": (n.score * 1e4).round() / 1e4})).collect::<Vec<_>>(),
+            "edges": graph_edges,
+        },
+        "outputs": outputs,
+    })
 }

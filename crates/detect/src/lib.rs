@@ -26,6 +26,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+const BATCH: usize = 4096;
+
+enum Batch {
+    Events(Vec<lockstep_core::Event>),
+    Bad(Quarantined),
+}
+
 /// Everything a run derived in memory, for the case writer and for tests.
 pub struct Analysis {
     pub table: EventTable,
@@ -90,33 +97,66 @@ pub fn analyse(
     let mut read_files = Vec::new();
     for f in &files {
         pb.set_message(format!("reading {} ({} events)", f.display(), table.len()));
-        let mut on_event = |e: lockstep_core::Event| {
-            let (ev, acc) = table.push(&e, keep_text);
-            for l in &layers {
-                let kind = l.kind();
-                l.traces(&e, &mut |key| {
-                    let trace = traces.intern(kind, key);
-                    hits.push(Hit {
-                        trace,
-                        time: e.time_ms,
-                        account: acc,
-                        event: ev,
-                    });
-                });
-            }
-        };
-        let mut on_bad = |q: Quarantined| {
-            quarantined += 1;
-            if let (Some(w), None) = (quarantine.as_mut(), &qerr) {
-                if let Err(e) = serde_json::to_writer(&mut *w, &q)
-                    .map_err(std::io::Error::from)
-                    .and_then(|_| w.write_all(b"\n"))
-                {
-                    qerr = Some(e);
+        // Parsing runs on its own thread; interning stays on this one, in file order, so ids
+        // are deterministic while the two halves overlap.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(16);
+        let file = std::thread::scope(|scope| {
+            let reader = scope.spawn(move || {
+                let mut batch = Vec::with_capacity(BATCH);
+                let tx_bad = tx.clone();
+                let mut on_event = |e: lockstep_core::Event| {
+                    batch.push(e);
+                    if batch.len() == BATCH {
+                        let _ = tx.send(Batch::Events(std::mem::replace(
+                            &mut batch,
+                            Vec::with_capacity(BATCH),
+                        )));
+                    }
+                };
+                let mut on_bad = |q: Quarantined| {
+                    let _ = tx_bad.send(Batch::Bad(q));
+                };
+                let r = lockstep_read::read_file(f, &mut on_event, &mut on_bad);
+                let _ = tx.send(Batch::Events(batch));
+                r
+            });
+            for msg in rx {
+                match msg {
+                    Batch::Events(events) => {
+                        for e in events {
+                            let (ev, acc) = table.push(&e, keep_text);
+                            for l in &layers {
+                                let kind = l.kind();
+                                l.traces(&e, &mut |key| {
+                                    let trace = traces.intern(kind, key);
+                                    hits.push(Hit {
+                                        trace,
+                                        time: e.time_ms,
+                                        account: acc,
+                                        event: ev,
+                                    });
+                                });
+                            }
+                        }
+                    }
+                    Batch::Bad(q) => {
+                        quarantined += 1;
+                        if let (Some(w), None) = (quarantine.as_mut(), &qerr) {
+                            if let Err(e) = serde_json::to_writer(&mut *w, &q)
+                                .map_err(std::io::Error::from)
+                                .and_then(|_| w.write_all(b"\n"))
+                            {
+                                qerr = Some(e);
+                            }
+                        }
+                    }
                 }
             }
-        };
-        read_files.push(lockstep_read::read_file(f, &mut on_event, &mut on_bad)?);
+            reader
+                .join()
+                .map_err(|_| anyhow::anyhow!("{}: reader thread panicked", f.display()))
+        })??;
+        read_files.push(file);
     }
     if let Some(e) = qerr {
         return Err(e).context("writing quarantine.ndjson");

@@ -42,7 +42,7 @@ impl Default for Params {
         Params {
             window_s: 60.0,
             layers: LayerKind::DEFAULT.to_vec(),
-            max_crowd: 100,
+            max_crowd: 30,
             fdr: Some(0.01),
             min_co_actions: 2,
             min_participation: 0,

@@ -13,42 +13,48 @@
 use lockstep_trace::fold;
 use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
-use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+use xxhash_rust::xxh3::xxh3_64;
 
 const BANDS: usize = 16;
 const ROWS: usize = 4;
 
-/// Words of a text after normalization, in order.
-pub fn words(text: &str) -> Vec<String> {
-    let nfkc: String = text.nfkc().collect();
-    nfkc.split_whitespace()
-        .filter(|w| {
-            !(w.starts_with('#')
-                || w.starts_with('@')
-                || w.contains("://")
-                || w.starts_with("www."))
-        })
-        .flat_map(|w| {
-            fold(w)
+/// Hashes of the words of a text after normalization, in order.
+fn word_hashes(text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    for w in text.split_whitespace() {
+        if w.starts_with('#') || w.starts_with('@') || w.contains("://") || w.starts_with("www.") {
+            continue;
+        }
+        let folded = fold(&w.nfkc().collect::<String>());
+        out.extend(
+            folded
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|t| !t.is_empty())
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect()
+                .map(|t| xxh3_64(t.as_bytes())),
+        );
+    }
+    out
+}
+
+/// splitmix64's finalizer: a cheap, well-mixed permutation of u64, used to derive the MinHash
+/// functions from one shingle hash.
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }
 
 /// The text's shingles — word bigrams (w-shingling), so texts that merely share common words
 /// do not match while edited copies (a swapped or dropped word, emoji, case) share most of
 /// them — hashed, sorted, de-duplicated. Empty for texts of fewer than `min_words` words.
 pub fn shingles(text: &str, min_words: usize) -> Vec<u64> {
-    let w = words(text);
+    let w = word_hashes(text);
     if w.len() < min_words.max(2) {
         return Vec::new();
     }
     let mut out: Vec<u64> = w
         .windows(2)
-        .map(|p| xxh3_64(format!("{} {}", p[0], p[1]).as_bytes()))
+        .map(|p| mix(p[0] ^ p[1].rotate_left(17)))
         .collect();
     out.sort_unstable();
     out.dedup();
@@ -77,15 +83,11 @@ pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
 }
 
 fn band_hash(toks: &[u64], band: usize) -> u64 {
-    let mut h = 0u64;
+    let mut h = band as u64;
     for r in 0..ROWS {
-        let seed = (band * ROWS + r) as u64;
-        let m = toks
-            .iter()
-            .map(|&t| xxh3_64_with_seed(&t.to_le_bytes(), seed))
-            .min()
-            .unwrap_or(0);
-        h = xxh3_64_with_seed(&m.to_le_bytes(), h ^ 0x9e37_79b9);
+        let seed = mix(((band * ROWS + r) as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let m = toks.iter().map(|&t| mix(t ^ seed)).min().unwrap_or(0);
+        h = mix(h ^ m.rotate_left(r as u32 * 13));
     }
     h
 }

@@ -1,0 +1,501 @@
+// lockstep case report: builds the page from the JSON embedded in
+// <script id="lockstep-data" type="application/json">. Self-contained: no network loads.
+// Every data value reaches the DOM as text (textContent / attributes), never as HTML.
+
+import { h, append, clear, fmtInt, fmtBytes, fmtMinute, fmtSecond, fmtDate, safeHttpUrl, num } from './dom.js';
+import { parseSeries, timelineSvg, HOUR } from './timeline.js';
+import { initNetwork, clusterColor, GREY, PALETTE, EDGE_CAP } from './network.js';
+
+const app = document.getElementById('app') || document.body.appendChild(h('div', { id: 'app' }));
+
+const marks = ((window.__lockstep = window.__lockstep || {}).marks = { start: performance.now() });
+
+function readData() {
+  const tag = document.getElementById('lockstep-data');
+  if (!tag) throw new Error('the report has no data block');
+  const d = JSON.parse(tag.textContent);
+  if (!d || typeof d !== 'object') throw new Error('the data block is not a JSON object');
+  return d;
+}
+
+let data;
+try {
+  data = readData();
+} catch (err) {
+  append(app, [
+    h('div', { class: 'fatal' },
+      h('h1', { text: 'This report could not be read' }),
+      h('p', { text: `The embedded data is damaged (${err.message}). Re-run lockstep detect, or open the CSV/JSON files in the case folder.` })),
+  ]);
+}
+marks.parsed = performance.now();
+if (data) main(data);
+marks.page = performance.now();
+
+function main(data) {
+  const summary = data.summary || {};
+  const counts = summary.counts || {};
+  const clusters = Array.isArray(data.clusters) ? data.clusters.filter((c) => c && typeof c === 'object') : [];
+  for (const c of clusters) {
+    c.members = Array.isArray(c.members) ? c.members.map(String) : [];
+    c.signals = Array.isArray(c.signals) ? c.signals.map(String) : [];
+    c.top_traces = Array.isArray(c.top_traces) ? c.top_traces : [];
+    c.evidence = Array.isArray(c.evidence) ? c.evidence : [];
+    c.layers = c.layers && typeof c.layers === 'object' ? c.layers : {};
+    if (c.size === undefined) c.size = c.members.length;
+  }
+  const byId = new Map(clusters.map((c) => [Number(c.id), c]));
+  const background = parseSeries(data.background);
+
+  document.title = 'lockstep case report';
+  let network = null;
+  const cardApi = {};
+
+  // ---- header and navigation --------------------------------------------------------------
+  const period = summary.first || summary.last ? `${fmtMinute(summary.first)} – ${fmtMinute(summary.last)} UTC` : '';
+  append(app, [
+    h('header', { class: 'top' },
+      h('div', { class: 'wrap top-inner' },
+        h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), 'lockstep case report'),
+        h('nav', { 'aria-label': 'Sections' },
+          h('a', { href: '#summary', text: 'Summary' }),
+          h('a', { href: '#clusters', text: 'Clusters' }),
+          h('a', { href: '#network', text: 'Network' }),
+          h('a', { href: '#provenance', text: 'Provenance' })))),
+  ]);
+  const mainEl = app.appendChild(h('main', { class: 'wrap' }));
+
+  // ---- summary ----------------------------------------------------------------------------
+  const sum = mainEl.appendChild(h('section', { id: 'summary' }));
+  const nClusters = counts.clusters !== undefined ? counts.clusters : clusters.length;
+  const nFlagged = counts.flagged_accounts !== undefined ? counts.flagged_accounts : clusters.reduce((a, c) => a + c.members.length, 0);
+  const platforms = Array.isArray(summary.platforms) ? summary.platforms.map(String) : [];
+  const inputs = Array.isArray(summary.inputs) ? summary.inputs : [];
+  append(sum, [
+    h('h1', { text: 'Summary' }),
+    h('p', { class: 'lede', text:
+      `lockstep analysed ${fmtInt(counts.accepted)} records from ${fmtInt(counts.files !== undefined ? counts.files : inputs.length)} ` +
+      `input file${(counts.files !== undefined ? counts.files : inputs.length) === 1 ? '' : 's'}` +
+      (platforms.length ? ` (${platforms.join(', ')})` : '') +
+      (period ? `, posted ${period},` : '') +
+      ` by ${fmtInt(counts.accounts)} accounts, and ` +
+      (num(nClusters) > 0
+        ? `found ${fmtInt(nClusters)} cluster${nClusters === 1 ? '' : 's'} of accounts acting in concert more often than chance explains: ` +
+          `${fmtInt(nFlagged)} account${nFlagged === 1 ? '' : 's'} in all.`
+        : 'found no cluster of accounts acting in concert more often than chance explains.') }),
+    h('div', { class: 'stats' },
+      stat(fmtInt(nClusters), 'clusters'),
+      stat(fmtInt(nFlagged), 'flagged accounts'),
+      stat(fmtInt(counts.accounts), 'accounts analysed'),
+      stat(fmtInt(counts.accepted), 'records accepted'),
+      stat(fmtInt(counts.edges_kept), 'significant pairs')),
+  ]);
+
+  const top = clusters.slice().sort((a, b) => num(b.score) - num(a.score) || num(a.id) - num(b.id)).slice(0, 3);
+  if (top.length) {
+    sum.appendChild(h('h2', { text: 'Strongest clusters' }));
+    const grid = sum.appendChild(h('div', { class: 'top-clusters' }));
+    for (const c of top) {
+      const card = h('div', { class: 'top-cluster' });
+      card.style.borderTopColor = clusterColor(c.id);
+      append(card, [
+        h('div', { class: 'tc-head' },
+          h('button', { type: 'button', class: 'link-btn', text: `Cluster ${c.id}`, onclick: () => cardApi.open(c.id, true) }),
+          h('span', { class: 'muted', text: `${fmtInt(c.size)} accounts · score ${c.score}` })),
+        h('ul', { class: 'signals' }, c.signals.slice(0, 3).map((sg) => h('li', { text: sg }))),
+      ]);
+      grid.appendChild(card);
+    }
+  } else {
+    sum.appendChild(h('p', { class: 'notice', text: 'No cluster met the thresholds: no coordinated group was found in these data with these parameters.' }));
+  }
+
+  sum.appendChild(h('h2', { text: 'What was analysed' }));
+  const inTable = table(['File', 'Format', 'Size', 'Read', 'Accepted', 'Quarantined'], ['', '', 'num', 'num', 'num', 'num']);
+  for (const f of inputs) {
+    inTable.body.appendChild(h('tr', null,
+      h('td', null, h('code', { text: f.path })),
+      h('td', { text: f.format || '–' }),
+      h('td', { class: 'num', text: fmtBytes(f.bytes) }),
+      h('td', { class: 'num', text: fmtInt(f.read) }),
+      h('td', { class: 'num', text: fmtInt(f.accepted) }),
+      h('td', { class: 'num' + (num(f.quarantined) > 0 ? ' warn' : ''), text: fmtInt(f.quarantined) })));
+  }
+  if (inputs.length > 1) {
+    inTable.body.appendChild(h('tr', { class: 'total' },
+      h('td', { text: 'All files' }), h('td'),
+      h('td', { class: 'num', text: fmtBytes(inputs.reduce((a, f) => a + num(f.bytes), 0)) }),
+      h('td', { class: 'num', text: fmtInt(counts.read) }),
+      h('td', { class: 'num', text: fmtInt(counts.accepted) }),
+      h('td', { class: 'num', text: fmtInt(counts.quarantined) })));
+  }
+  sum.appendChild(inTable.wrap);
+  sum.appendChild(h('dl', { class: 'facts' },
+    fact('Platforms', platforms.length ? platforms.join(', ') : '–'),
+    fact('Period', period || '–'),
+    fact('Quarantined records', `${fmtInt(counts.quarantined)} (reasons in quarantine.ndjson)`)));
+
+  const two = sum.appendChild(h('div', { class: 'two-col' }));
+  const pipe = h('div');
+  pipe.appendChild(h('h2', { text: 'Pipeline' }));
+  const COUNT_LABELS = [
+    ['accounts', 'Accounts'], ['hits', 'Trace hits'], ['traces', 'Distinct traces'],
+    ['crowded_hits', 'Crowded hits (too many co-actors, not paired)'], ['co_action_records', 'Co-action records'],
+    ['pairs_tested', 'Account pairs tested'], ['edges_kept', 'Significant pairs (edges kept)'],
+    ['clusters', 'Clusters'], ['flagged_accounts', 'Flagged accounts'],
+  ];
+  const known = new Set(['files', 'read', 'accepted', 'quarantined', ...COUNT_LABELS.map((x) => x[0])]);
+  const ct = table(['Step', 'Count'], ['', 'num']);
+  for (const [k, label] of COUNT_LABELS) if (counts[k] !== undefined) ct.body.appendChild(kvRow(label, fmtInt(counts[k]), true));
+  for (const k of Object.keys(counts).sort()) if (!known.has(k)) ct.body.appendChild(kvRow(k, fmtInt(counts[k]), true));
+  pipe.appendChild(ct.wrap);
+  two.appendChild(pipe);
+
+  const par = h('div');
+  par.appendChild(h('h2', { text: 'Parameters' }));
+  const pt = table(['Parameter', 'Value'], ['', '']);
+  const params = summary.parameters || {};
+  for (const k of Object.keys(params)) {
+    const v = params[k];
+    pt.body.appendChild(kvRow(k, Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v), false, true));
+  }
+  par.appendChild(pt.wrap);
+  two.appendChild(par);
+
+  // ---- clusters ---------------------------------------------------------------------------
+  const sec = mainEl.appendChild(h('section', { id: 'clusters' }));
+  append(sec, [
+    h('h1', { text: 'Clusters' }),
+    h('p', { class: 'muted', text:
+      'Each cluster is a group of accounts whose pairs co-acted (same hashtag, link, repost or near-identical text within the time window) ' +
+      'significantly more often than their activity explains. Signals describe a cluster; they are never by themselves evidence against an account. ' +
+      'Click a row to open the cluster’s card; click a column header to sort.' }),
+  ]);
+  const tools = sec.appendChild(h('div', { class: 'toolbar' }));
+  const filter = tools.appendChild(h('input', {
+    type: 'search', id: 'cluster-filter', placeholder: 'Filter: id, layer, trace, account, signal…', 'aria-label': 'Filter clusters', autocomplete: 'off',
+  }));
+  const shown = tools.appendChild(h('span', { id: 'cluster-count', class: 'muted' }));
+
+  const COLS = [
+    { key: 'id', label: 'Cluster', type: 'num', get: (c) => num(c.id) },
+    { key: 'size', label: 'Size', type: 'num', get: (c) => num(c.size) },
+    { key: 'score', label: 'Score', type: 'num', get: (c) => num(c.score) },
+    { key: 'layers', label: 'Layers', type: 'text', get: (c) => layerText(c) },
+    { key: 'trace', label: 'Top trace', type: 'text', get: (c) => (c.top_traces[0] && String(c.top_traces[0].trace)) || '' },
+    { key: 'activation', label: 'Activation date', type: 'text', get: (c) => String(c.activation_date || '') },
+    { key: 'period', label: 'First – last', type: 'text', get: (c) => String(c.first || '') },
+  ];
+  const ctab = table(COLS.map((c) => c.label), COLS.map((c) => (c.type === 'num' ? 'num' : '')), 'clusters-table');
+  ctab.wrap.classList.add('scroll');
+  sec.appendChild(ctab.wrap);
+  const rows = [];
+  const frag = document.createDocumentFragment();
+  clusters.forEach((c, i) => {
+    const sw = h('span', { class: 'swatch' });
+    sw.style.background = clusterColor(c.id);
+    const act = c.activation_date ? `${c.activation_date}${c.activation_share ? ` (${Math.round(num(c.activation_share) * 100)}%)` : ''}` : '–';
+    const tr = h('tr', { tabindex: '0', dataset: { id: String(c.id) } },
+      h('td', { class: 'num' }, sw, String(c.id)),
+      h('td', { class: 'num', text: fmtInt(c.size) }),
+      h('td', { class: 'num', text: String(c.score ?? '–') }),
+      h('td', { text: layerText(c) || '–' }),
+      h('td', { class: 'trace', text: COLS[4].get(c) || '–', title: COLS[4].get(c) }),
+      h('td', { text: act }),
+      h('td', { class: 'nowrap', text: `${fmtMinute(c.first)} – ${fmtMinute(c.last)}` }));
+    tr.addEventListener('click', () => cardApi.open(c.id, false));
+    tr.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' || ev.key === ' ') {
+        ev.preventDefault();
+        cardApi.open(c.id, false);
+      }
+    });
+    const hay = [
+      `#${c.id}`, String(c.id), layerText(c), ...c.top_traces.map((t) => String(t && t.trace)), ...c.members, ...c.signals,
+    ].join('\n').toLowerCase();
+    rows.push({ c, tr, hay, order: i });
+    frag.appendChild(tr);
+  });
+  ctab.body.appendChild(frag);
+  if (!clusters.length) ctab.body.appendChild(h('tr', null, h('td', { colspan: String(COLS.length), class: 'empty', text: 'No clusters.' })));
+
+  let sortKey = null;
+  let sortDir = 1;
+  ctab.heads.forEach((th, k) => {
+    const col = COLS[k];
+    const btn = h('button', { type: 'button', class: 'sort', text: col.label });
+    clear(th);
+    th.appendChild(btn);
+    th.setAttribute('aria-sort', 'none');
+    th.dataset.key = col.key;
+    btn.addEventListener('click', () => {
+      if (sortKey === col.key) sortDir = -sortDir;
+      else {
+        sortKey = col.key;
+        sortDir = col.type === 'num' ? -1 : 1;
+      }
+      ctab.heads.forEach((o) => o.setAttribute('aria-sort', 'none'));
+      th.setAttribute('aria-sort', sortDir === 1 ? 'ascending' : 'descending');
+      const keyed = rows.map((r) => ({ r, v: col.get(r.c) }));
+      keyed.sort((a, b) => {
+        const d = col.type === 'num' ? a.v - b.v : a.v < b.v ? -1 : a.v > b.v ? 1 : 0;
+        return d * sortDir || a.r.order - b.r.order;
+      });
+      const f = document.createDocumentFragment();
+      for (const { r } of keyed) f.appendChild(r.tr);
+      ctab.body.appendChild(f);
+    });
+  });
+
+  const updateCount = (n) => {
+    shown.textContent = n === rows.length ? `${fmtInt(rows.length)} cluster${rows.length === 1 ? '' : 's'}` : `${fmtInt(n)} of ${fmtInt(rows.length)} clusters match`;
+  };
+  updateCount(rows.length);
+  let ft = 0;
+  const applyFilter = () => {
+    const terms = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+    let n = 0;
+    for (const r of rows) {
+      const ok = terms.every((t) => r.hay.includes(t));
+      r.tr.hidden = !ok;
+      if (ok) n++;
+    }
+    updateCount(n);
+  };
+  filter.addEventListener('input', () => {
+    clearTimeout(ft);
+    ft = setTimeout(applyFilter, rows.length > 500 ? 120 : 0);
+  });
+
+  const cardHost = sec.appendChild(h('div', { id: 'cluster-card-host' }));
+  cardHost.appendChild(h('p', { class: 'placeholder', text: 'Select a cluster above to see its signals, members, shared traces, timeline and evidence.' }));
+  let selectedRow = null;
+  cardApi.open = (id, scroll) => {
+    const c = byId.get(Number(id));
+    if (!c) return;
+    if (selectedRow) selectedRow.removeAttribute('aria-selected');
+    const r = rows.find((x) => x.c === c);
+    if (r) {
+      selectedRow = r.tr;
+      r.tr.setAttribute('aria-selected', 'true');
+    }
+    clear(cardHost);
+    cardHost.appendChild(renderCard(c, background, () => network && network.focusCluster(Number(c.id)), (name) => network && network.focusAccount(name)));
+    if (scroll) cardHost.scrollIntoView({ block: 'start' });
+    else if (r) r.tr.scrollIntoView({ block: 'nearest' });
+  };
+
+  // ---- network ----------------------------------------------------------------------------
+  const net = mainEl.appendChild(h('section', { id: 'network' }));
+  append(net, [
+    h('h1', { text: 'Network' }),
+    h('p', { class: 'muted', text:
+      'Each dot is an account; a line joins two accounts whose co-actions were significant. Colour shows the cluster (grey: in no cluster), ' +
+      'size the account score. Clusters are drawn as discs, largest in the middle; accounts in no cluster form the outer ring. ' +
+      'Positions carry no meaning beyond that grouping. Scroll to zoom, drag to pan.' }),
+    h('div', { class: 'toolbar net-tools' },
+      h('div', { class: 'search' },
+        h('input', { type: 'search', id: 'account-search', placeholder: 'Find an account (exact name or prefix)', 'aria-label': 'Find an account', autocomplete: 'off' }),
+        h('ul', { id: 'search-suggest', class: 'suggest', hidden: true })),
+      h('button', { type: 'button', id: 'search-go', text: 'Find' }),
+      h('button', { type: 'button', id: 'net-reset', text: 'Reset view' }),
+      h('span', { class: 'spacer' }),
+      h('button', { type: 'button', id: 'net-zoom-in', 'aria-label': 'Zoom in', text: '+' }),
+      h('button', { type: 'button', id: 'net-zoom-out', 'aria-label': 'Zoom out', text: '−' })),
+    h('p', { id: 'search-msg', class: 'muted', role: 'status' }),
+    h('div', { class: 'net-body' },
+      h('div', { id: 'net-stage', class: 'net-stage' }),
+      h('aside', { class: 'net-side' },
+        h('div', { id: 'net-info', class: 'net-info' }),
+        h('div', { class: 'legend' }, h('h3', { text: 'Legend' }), legend(top, clusters.length)))),
+    h('p', { id: 'net-status', class: 'muted small' }),
+  ]);
+
+  // ---- provenance -------------------------------------------------------------------------
+  const prov = mainEl.appendChild(h('section', { id: 'provenance' }));
+  append(prov, [
+    h('h1', { text: 'Provenance' }),
+    h('dl', { class: 'facts' },
+      fact('lockstep version', data.version || '–'),
+      fact('Generated from', data.generated_from || 'manifest.json')),
+    h('p', { class: 'notice' },
+      'Run ', h('code', { text: 'lockstep verify <case folder>' }),
+      ' to re-check every hash below against the files: it recomputes the sha256 of each input and output listed in manifest.json and reports any difference.'),
+    h('h2', { text: 'Inputs' }),
+  ]);
+  const pin = table(['File', 'sha256'], ['', '']);
+  for (const f of inputs) pin.body.appendChild(h('tr', null, h('td', null, h('code', { text: f.path })), h('td', null, h('code', { class: 'hash', text: f.sha256 || '–' }))));
+  prov.appendChild(pin.wrap);
+  prov.appendChild(h('h2', { text: 'Outputs' }));
+  const pout = table(['File', 'sha256'], ['', '']);
+  const outputs = data.outputs && typeof data.outputs === 'object' ? data.outputs : {};
+  for (const k of Object.keys(outputs).sort()) pout.body.appendChild(h('tr', null, h('td', null, h('code', { text: k })), h('td', null, h('code', { class: 'hash', text: String(outputs[k]) }))));
+  prov.appendChild(pout.wrap);
+
+  app.appendChild(h('footer', { class: 'wrap' },
+    `lockstep ${data.version || ''} · This file is self-contained: it loads nothing from the network. All times are UTC.`));
+
+  // The graph is built after the text of the page is on screen.
+  setTimeout(() => {
+    network = initNetwork(net, data, byId, (id, scroll) => cardApi.open(id, scroll));
+  }, 0);
+
+  // A link such as report.html#cluster-3 opens that card.
+  const m = /^#cluster-(\d+)$/.exec(location.hash);
+  if (m && byId.has(Number(m[1]))) cardApi.open(Number(m[1]), true);
+}
+
+// ---- pieces -------------------------------------------------------------------------------
+
+function stat(value, label) {
+  return h('div', { class: 'stat' }, h('div', { class: 'v', text: value }), h('div', { class: 'l', text: label }));
+}
+
+function fact(k, v) {
+  return h('div', null, h('dt', { text: k }), h('dd', { text: v }));
+}
+
+function kvRow(k, v, numeric, code) {
+  return h('tr', null, h('td', null, code ? h('code', { text: k }) : k), h('td', { class: numeric ? 'num' : '', text: v }));
+}
+
+function table(labels, classes, id) {
+  const heads = labels.map((l, i) => h('th', { scope: 'col', class: classes[i] || null, text: l }));
+  const body = h('tbody');
+  const t = h('table', { id }, h('thead', null, h('tr', null, heads)), body);
+  return { wrap: h('div', { class: 'table-wrap' }, t), table: t, body, heads };
+}
+
+function layerText(c) {
+  return Object.keys(c.layers)
+    .sort((a, b) => num(c.layers[b]) - num(c.layers[a]) || (a < b ? -1 : 1))
+    .map((k) => `${k} ${c.layers[k]}`)
+    .join(' · ');
+}
+
+function legend(top, n) {
+  const ul = h('ul');
+  for (const c of top) {
+    const sw = h('span', { class: 'swatch' });
+    sw.style.background = clusterColor(c.id);
+    ul.appendChild(h('li', null, sw, `Cluster ${c.id} (${fmtInt(c.size)})`));
+  }
+  if (n > top.length) {
+    const strip = h('span', { class: 'strip' });
+    for (const col of PALETTE.slice(0, 8)) {
+      const sw = h('span', { class: 'swatch' });
+      sw.style.background = col;
+      strip.appendChild(sw);
+    }
+    ul.appendChild(h('li', null, strip, `other clusters (${PALETTE.length} colours, repeating)`));
+  }
+  const g = h('span', { class: 'swatch' });
+  g.style.background = GREY;
+  ul.appendChild(h('li', null, g, 'in no cluster'));
+  return ul;
+}
+
+function renderCard(c, background, showInNetwork, findAccount) {
+  const color = clusterColor(c.id);
+  const card = h('article', { class: 'card', id: 'cluster-card', 'aria-label': `Cluster ${c.id}` });
+  card.style.borderTopColor = color;
+  const sw = h('span', { class: 'swatch big' });
+  sw.style.background = color;
+  append(card, [
+    h('div', { class: 'card-head' },
+      h('h2', null, sw, `Cluster ${c.id}`),
+      h('span', { class: 'muted', text: `${fmtInt(c.size)} accounts · score ${c.score ?? '–'}` }),
+      h('span', { class: 'spacer' }),
+      h('button', { type: 'button', text: 'Show in network', onclick: () => { showInNetwork(); document.getElementById('network').scrollIntoView({ block: 'start' }); } })),
+    h('dl', { class: 'facts grid' },
+      fact('Accounts', fmtInt(c.size)),
+      fact('Score', String(c.score ?? '–')),
+      fact('Internal edges', fmtInt(c.edges)),
+      fact('Density', String(c.density ?? '–')),
+      fact('Co-actions', fmtInt(c.co_actions)),
+      fact('Median gap', c.median_gap_s !== undefined ? `${c.median_gap_s} s` : '–'),
+      fact('Active', `${fmtMinute(c.first)} – ${fmtMinute(c.last)}`),
+      fact('Activation', c.activation_date ? `${fmtDate(c.activation_date)}${c.activation_share ? ` (${Math.round(num(c.activation_share) * 100)}% of members first active)` : ''}` : '–'),
+      fact('Layers', layerText(c) || '–')),
+  ]);
+
+  const cols = card.appendChild(h('div', { class: 'two-col' }));
+  cols.appendChild(h('div', null,
+    h('h3', { text: 'Signals' }),
+    c.signals.length ? h('ul', { class: 'signals', id: 'card-signals' }, c.signals.map((sg) => h('li', { text: sg }))) : h('p', { class: 'muted', text: 'No signals.' })));
+  const members = h('ul', { class: 'members', id: 'card-members' }, c.members.map((m) => h('li', null, h('button', { type: 'button', class: 'link-btn', text: m, title: 'Show in network' }))));
+  members.addEventListener('click', (ev) => {
+    const b = ev.target.closest('button');
+    if (!b) return;
+    if (findAccount(b.textContent)) document.getElementById('network').scrollIntoView({ block: 'start' });
+  });
+  cols.appendChild(h('div', null, h('h3', { text: `Members (${fmtInt(c.members.length)})` }), members));
+
+  card.appendChild(h('h3', { text: 'Top shared traces' }));
+  if (c.top_traces.length) {
+    const tt = table(['Trace', 'Members', 'Events'], ['', 'num', 'num']);
+    for (const t of c.top_traces) {
+      tt.body.appendChild(h('tr', null,
+        h('td', { class: 'trace' }, h('code', { text: String(t && t.trace) })),
+        h('td', { class: 'num', text: fmtInt(t && t.accounts) }),
+        h('td', { class: 'num', text: fmtInt(t && t.events) })));
+    }
+    card.appendChild(tt.wrap);
+  } else card.appendChild(h('p', { class: 'muted', text: 'None recorded.' }));
+
+  // Timeline: whole period or the cluster's active span.
+  card.appendChild(h('h3', { text: 'Posts per hour' }));
+  const series = parseSeries(c.timeline);
+  const chartHost = h('div', { class: 'chart' });
+  const all = series.concat(background);
+  if (all.length) {
+    const fullT0 = Math.min(...[series[0], background[0]].filter(Boolean).map((r) => r[0]));
+    const fullT1 = Math.max(...[series[series.length - 1], background[background.length - 1]].filter(Boolean).map((r) => r[0]));
+    const cT0 = series.length ? series[0][0] : fullT0;
+    const cT1 = series.length ? series[series.length - 1][0] : fullT1;
+    const padH = Math.max(6 * HOUR, Math.round((cT1 - cT0) * 0.1 / HOUR) * HOUR);
+    const ranges = {
+      full: [fullT0, fullT1],
+      active: [Math.max(fullT0, cT0 - padH), Math.min(fullT1, cT1 + padH)],
+    };
+    const seg = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Time range' });
+    const draw = (which) => {
+      for (const b of seg.children) b.setAttribute('aria-pressed', b.dataset.range === which ? 'true' : 'false');
+      clear(chartHost).appendChild(timelineSvg(series, background, ranges[which][0], ranges[which][1], color));
+    };
+    seg.appendChild(h('button', { type: 'button', dataset: { range: 'full' }, text: 'Whole period', onclick: () => draw('full') }));
+    seg.appendChild(h('button', { type: 'button', dataset: { range: 'active' }, text: 'Cluster’s active period', onclick: () => draw('active') }));
+    const lg = h('span', { class: 'chart-legend' });
+    const s1 = h('span', { class: 'swatch' });
+    s1.style.background = color;
+    const s2 = h('span', { class: 'swatch bg' });
+    append(lg, [s1, 'cluster posts (left axis)', s2, 'all posts in the data (right axis)']);
+    card.appendChild(h('div', { class: 'chart-tools' }, seg, lg));
+    card.appendChild(chartHost);
+    draw('full');
+  } else card.appendChild(h('p', { class: 'muted', text: 'No timeline recorded.' }));
+
+  card.appendChild(h('h3', { text: 'Sample evidence' }));
+  if (c.evidence.length) {
+    const et = table(['Time (UTC)', 'Account', 'Platform', 'Kind', 'Text', 'Link'], ['nowrap', '', '', '', '', '']);
+    for (const e of c.evidence) {
+      if (!e || typeof e !== 'object') continue;
+      const url = safeHttpUrl(e.link);
+      let link = '–';
+      if (url) link = h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', text: 'open ↗', title: url });
+      else if (e.link) link = h('span', { class: 'muted', text: String(e.link) });
+      et.body.appendChild(h('tr', null,
+        h('td', { class: 'nowrap', text: fmtSecond(e.time) }),
+        h('td', { text: e.account ?? '–' }),
+        h('td', { text: e.platform ?? '–' }),
+        h('td', { text: e.kind ?? '–' }),
+        h('td', { class: 'text', text: e.text ?? '' }),
+        h('td', null, link)));
+    }
+    et.wrap.id = 'card-evidence';
+    card.appendChild(et.wrap);
+  } else card.appendChild(h('p', { class: 'muted', text: 'No sample posts.' }));
+  return card;
+}
+
+export { EDGE_CAP };

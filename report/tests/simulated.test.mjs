@@ -1,0 +1,53 @@
+// Browser test on a report lockstep itself wrote: report/test.sh simulates a scenario, runs
+// `lockstep detect` on it, and leaves the case's report.html at tests/out/simulated.html.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { launch, openReport, waitForGraph, reportPath } from './helpers.mjs';
+
+// The data the page embeds, read back out of the HTML.
+function embedded() {
+  const html = readFileSync(reportPath('simulated'), 'utf8');
+  const m = html.match(/<script id="lockstep-data" type="application\/json">([\s\S]*?)<\/script>/);
+  assert.ok(m, 'report embeds its data');
+  return JSON.parse(m[1].replace(/<\\\//g, '</'));
+}
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+test('simulated case: loads clean, draws the network, opens a cluster, finds an account', async () => {
+  const data = embedded();
+  assert.ok(data.clusters.length >= 3, 'the simulated campaigns were found');
+  const { context, page, log } = await openReport(browser, 'simulated');
+  try {
+    await waitForGraph(page);
+    assert.deepEqual(log.errors, []);
+    assert.deepEqual(log.console, []);
+    assert.deepEqual(log.requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:')), []);
+    const order = await page.evaluate(() => window.__lockstep.graph.order);
+    assert.equal(order, data.graph.nodes.length);
+
+    const c = data.clusters[0];
+    await page.click(`#clusters-table tbody tr[data-id="${c.id}"]`);
+    await page.waitForSelector('#card-members li');
+    const members = await page.$$eval('#card-members li', (li) => li.map((x) => x.textContent));
+    assert.equal(members.length, c.members.length);
+    assert.ok(members[0].includes(c.members[0]));
+
+    const who = data.clusters[1].members[0];
+    await page.fill('#account-search', who);
+    await page.press('#account-search', 'Enter');
+    await page.waitForSelector('#net-cluster');
+    assert.ok((await page.textContent('#net-info')).includes(who));
+    assert.ok((await page.textContent('#net-cluster')).includes(`Cluster ${data.clusters[1].id}`));
+  } finally {
+    await context.close();
+  }
+});
