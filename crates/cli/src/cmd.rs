@@ -154,6 +154,10 @@ pub struct DetectArgs {
     /// Near-duplicate text: texts with fewer words never match.
     #[arg(long, default_value_t = Params::default().text_min_tokens)]
     pub text_min_tokens: usize,
+    /// TOML watchlist of entities (name, handles, hashtags, keywords): clusters report which
+    /// they promote or attack.
+    #[arg(long)]
+    pub watchlist: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -194,6 +198,7 @@ impl DetectArgs {
             seed: self.seed,
             text_similarity: self.text_similarity,
             text_min_tokens: self.text_min_tokens,
+            watchlist: self.watchlist.clone(),
         })
     }
 }

@@ -50,6 +50,9 @@ pub struct ClusterReport {
     pub activation_date: String,
     pub activation_share: String,
     pub signals: Vec<String>,
+    /// With `--watchlist`: the entities the members' posts reference, most referenced first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<crate::watchlist::Target>,
     /// Posts per hour of the members, `[hour, count]` for non-empty hours.
     pub timeline: Vec<(String, u32)>,
     pub evidence: Vec<EvidencePost>,
@@ -96,6 +99,7 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
     }
 
     // Per-account activity, for cohort/marker/hour signals (only for clustered accounts).
+    let mut tag_use: BTreeMap<(u32, u32), u32> = BTreeMap::new();
     let mut first_seen = vec![i64::MAX; n];
     let mut posts = vec![0u32; n];
     let mut night = vec![0u32; n];
@@ -107,6 +111,9 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
         let t = a.table.ev_time[ev];
         first_seen[acc] = first_seen[acc].min(t);
         posts[acc] += 1;
+        for &tag in a.table.tags_of(ev) {
+            *tag_use.entry((acc as u32, tag)).or_insert(0) += 1;
+        }
         let hour = t.rem_euclid(DAY) / HOUR;
         if (1..5).contains(&hour) {
             night[acc] += 1;
@@ -126,7 +133,6 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
     // -> events (for markers).
     let mut trace_use: Vec<FxHashMap<u32, (u32, u32)>> =
         vec![FxHashMap::default(); a.clusters.len() + 1];
-    let mut tag_use: FxHashMap<(u32, u32), u32> = FxHashMap::default();
     let mut s = 0;
     while s < a.hits.len() {
         let mut e = s + 1;
@@ -134,7 +140,6 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
             e += 1;
         }
         let trace = a.hits[s].trace;
-        let is_tag = a.traces.layer(trace) == LayerKind::Hashtag;
         let mut last_acc = u32::MAX;
         let mut group: Vec<(u32, u32)> = a.hits[s..e]
             .iter()
@@ -150,13 +155,14 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
                 entry.0 += 1;
                 last_acc = acc;
             }
-            if is_tag {
-                *tag_use.entry((acc, trace)).or_insert(0) += 1;
-            }
         }
         s = e;
     }
 
+    let mut background_shapes: BTreeMap<String, usize> = BTreeMap::new();
+    for name in &a.table.accounts {
+        *background_shapes.entry(shape(name)).or_insert(0) += 1;
+    }
     let mut reports = Vec::new();
     for c in &a.clusters {
         let size = c.members.len();
@@ -238,35 +244,45 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
                 day_str(act_day)
             ));
         }
-        // Marker hashtags: a tag in ≥ 90% of a member's posts, for ≥ half the members.
+        // Marker hashtags: a tag in ≥ 90% of a member's posts (of 3 or more), for at least a
+        // fifth of the members.
         let mut markers: BTreeMap<u32, u32> = BTreeMap::new();
         for &m in &c.members {
-            for (tc, _) in top.iter().take(30) {
-                if let Some(&k) = tag_use.get(&(m, *tc)) {
-                    if posts[m as usize] >= 3 && f64::from(k) >= 0.9 * f64::from(posts[m as usize])
-                    {
-                        *markers.entry(*tc).or_insert(0) += 1;
-                    }
+            let p = posts[m as usize];
+            if p < 3 {
+                continue;
+            }
+            for (&(_, tag), &k) in tag_use.range((m, 0)..=(m, u32::MAX)) {
+                if f64::from(k) >= 0.9 * f64::from(p) {
+                    *markers.entry(tag).or_insert(0) += 1;
                 }
             }
         }
-        for (tc, k) in markers {
-            if f64::from(k) >= 0.5 * size as f64 {
-                signals.push(format!(
-                    "marker hashtag {}: in ≥90% of the posts of {} of {} members",
-                    a.traces.key(tc),
-                    k,
-                    size
-                ));
-            }
+        let mut markers: Vec<(u32, u32)> = markers
+            .into_iter()
+            .filter(|&(_, k)| k >= 3 && f64::from(k) >= 0.2 * size as f64)
+            .collect();
+        markers.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        for (tag, k) in markers.into_iter().take(3) {
+            signals.push(format!(
+                "marker hashtag #{}: in ≥90% of the posts of {} of {} members",
+                a.table.tags[tag as usize], k, size
+            ));
         }
+        // Name template: a name shape far more common among members than among all accounts.
         if let Some((shape, k)) = name_template(
             c.members
                 .iter()
                 .map(|&m| a.table.accounts[m as usize].as_str()),
         ) {
-            if k >= 3 && k as f64 >= 0.3 * size as f64 {
-                signals.push(format!("name template {shape}: {k} of {size} members"));
+            let member_share = k as f64 / size as f64;
+            let bg = background_shapes.get(&shape).copied().unwrap_or(0) as f64 / n.max(1) as f64;
+            if k >= 5 && member_share >= 0.15 && member_share >= 3.0 * bg {
+                signals.push(format!(
+                    "name template {shape}: {k} of {size} members ({:.0}% vs {:.1}% of all accounts)",
+                    member_share * 100.0,
+                    bg * 100.0
+                ));
             }
         }
         let created: Vec<i64> = c
@@ -333,6 +349,41 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
                 evidence.push(post(a, eb));
             }
         }
+        let mut targets: Vec<crate::watchlist::Target> = Vec::new();
+        if let Some(w) = &a.watchlist {
+            targets = w
+                .names
+                .iter()
+                .map(|n| crate::watchlist::Target {
+                    entity: n.clone(),
+                    ..Default::default()
+                })
+                .collect();
+            for &(ev, ent, attack) in &a.targets {
+                if members.contains(&a.table.ev_account[ev as usize]) {
+                    let t = &mut targets[ent as usize];
+                    t.posts += 1;
+                    if attack {
+                        t.attacks += 1;
+                    } else {
+                        t.promotes += 1;
+                    }
+                }
+            }
+            targets.retain(|t| t.posts > 0);
+            targets.sort_by(|x, y| y.posts.cmp(&x.posts).then(x.entity.cmp(&y.entity)));
+            if let Some(t) = targets.first() {
+                let verb = if t.attacks > t.promotes {
+                    "attacks"
+                } else {
+                    "promotes"
+                };
+                signals.push(format!(
+                    "{verb} {}: {} posts ({} promoting, {} attacking)",
+                    t.entity, t.posts, t.promotes, t.attacks
+                ));
+            }
+        }
         let mut member_names: Vec<String> = c
             .members
             .iter()
@@ -355,6 +406,7 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
             activation_date: day_str(act_day),
             activation_share: fixed(act_share, 3),
             signals,
+            targets,
             timeline,
             evidence,
         });
@@ -381,26 +433,32 @@ fn post(a: &Analysis, ev: u32) -> EvidencePost {
     }
 }
 
-/// The most common shape of the names (letters → `a`, digit runs → `9`), with its count.
+/// A name's shape: letters → `a`, digits → `9`, runs collapsed, other characters kept
+/// (`romania_mandra_1234` → `a_a_9`).
+fn shape(name: &str) -> String {
+    let mut s = String::new();
+    for ch in name.chars() {
+        let c = if ch.is_ascii_digit() {
+            '9'
+        } else if ch.is_alphabetic() {
+            'a'
+        } else {
+            ch
+        };
+        if !(s.ends_with(c) && (c == '9' || c == 'a')) {
+            s.push(c);
+        }
+    }
+    s
+}
+
+/// The most common shape of the names, with its count. Plain words (`a`), words with digits
+/// (`a9`) and bare numbers are how people name themselves; they are not templates.
 pub fn name_template<'a>(names: impl Iterator<Item = &'a str>) -> Option<(String, usize)> {
     let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
     for n in names {
-        let mut s = String::new();
-        for ch in n.chars() {
-            let c = if ch.is_ascii_digit() {
-                '9'
-            } else if ch.is_alphabetic() {
-                'a'
-            } else {
-                ch
-            };
-            if !(c == s.chars().last().unwrap_or(' ') && (c == '9' || c == 'a')) {
-                s.push(c);
-            }
-        }
-        *shapes.entry(s).or_insert(0) += 1;
+        *shapes.entry(shape(n)).or_insert(0) += 1;
     }
-    // Plain words ("a") and words+digits ("a9") are how people name themselves; not a template.
     shapes
         .into_iter()
         .filter(|(s, _)| s != "a" && s != "a9" && s != "9")

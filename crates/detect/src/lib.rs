@@ -8,6 +8,7 @@ mod explain;
 mod params;
 mod table;
 pub mod text;
+pub mod watchlist;
 
 pub use case::{CaseSummary, Stage};
 pub use explain::ClusterReport;
@@ -47,6 +48,9 @@ pub struct Analysis {
     pub edges: Vec<lockstep_graph::Edge>,
     pub clusters: Vec<lockstep_graph::Cluster>,
     pub stages: Vec<Stage>,
+    /// With `--watchlist`: (event, entity, attacks) for every post that references an entity.
+    pub targets: Vec<(u32, u16, bool)>,
+    pub watchlist: Option<watchlist::Watchlist>,
 }
 
 fn spinner(quiet: bool, msg: &str) -> ProgressBar {
@@ -72,6 +76,12 @@ pub fn analyse(
 ) -> Result<Analysis> {
     let mut stages = Vec::new();
     let t = Instant::now();
+    let watchlist = params
+        .watchlist
+        .as_deref()
+        .map(watchlist::Watchlist::load)
+        .transpose()?;
+    let mut targets: Vec<(u32, u16, bool)> = Vec::new();
     let files = lockstep_read::discover(inputs)?;
     anyhow::ensure!(
         !files.is_empty(),
@@ -125,6 +135,11 @@ pub fn analyse(
                     Batch::Events(events) => {
                         for e in events {
                             let (ev, acc) = table.push(&e, keep_text);
+                            if let Some(w) = &watchlist {
+                                targets.extend(
+                                    w.matches(&e).into_iter().map(|(ent, att)| (ev, ent, att)),
+                                );
+                            }
                             for l in &layers {
                                 let kind = l.kind();
                                 l.traces(&e, &mut |key| {
@@ -238,6 +253,8 @@ pub fn analyse(
         edges,
         clusters,
         stages,
+        targets,
+        watchlist,
     })
 }
 

@@ -31,6 +31,9 @@ pub struct Params {
     pub text_similarity: f64,
     /// Texts with fewer tokens than this never match (too short to be evidence: "wow").
     pub text_min_tokens: usize,
+    /// A TOML watchlist of entities (candidates, parties): each cluster reports which it
+    /// promotes or attacks.
+    pub watchlist: Option<std::path::PathBuf>,
 }
 
 fn layer_names<S: serde::Serializer>(layers: &[LayerKind], s: S) -> Result<S::Ok, S::Error> {
@@ -51,6 +54,7 @@ impl Default for Params {
             seed: 42,
             text_similarity: 0.5,
             text_min_tokens: 4,
+            watchlist: None,
         }
     }
 }

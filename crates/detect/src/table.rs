@@ -16,6 +16,12 @@ pub struct EventTable {
     pub ev_kind: Vec<Kind>,
     pub ev_platform: Vec<u8>,
     pub ev_text: Vec<Option<Box<str>>>,
+    /// Each event's folded hashtags as ids into `tags` (CSR: `ev_tags_at[e]..ev_tags_at[e+1]`),
+    /// for the marker-hashtag signal whatever layers are on.
+    pub ev_tags_at: Vec<u32>,
+    pub ev_tags: Vec<u32>,
+    pub tags: Vec<String>,
+    tag_ids: FxHashMap<String, u32>,
 }
 
 impl EventTable {
@@ -47,6 +53,29 @@ impl EventTable {
             }
         };
         let idx = self.ev_time.len() as u32;
+        if self.ev_tags_at.is_empty() {
+            self.ev_tags_at.push(0);
+        }
+        let start = self.ev_tags.len();
+        for t in &e.hashtags {
+            let f = lockstep_trace::fold_hashtag(t);
+            if f.is_empty() {
+                continue;
+            }
+            let id = match self.tag_ids.get(&f) {
+                Some(&id) => id,
+                None => {
+                    let id = self.tags.len() as u32;
+                    self.tags.push(f.clone());
+                    self.tag_ids.insert(f, id);
+                    id
+                }
+            };
+            if !self.ev_tags[start..].contains(&id) {
+                self.ev_tags.push(id);
+            }
+        }
+        self.ev_tags_at.push(self.ev_tags.len() as u32);
         self.ev_account.push(acc);
         self.ev_time.push(e.time_ms);
         self.ev_id.push(e.id.as_str().into());
@@ -66,6 +95,11 @@ impl EventTable {
 
     pub fn is_empty(&self) -> bool {
         self.ev_time.is_empty()
+    }
+
+    /// The folded hashtag ids of an event.
+    pub fn tags_of(&self, ev: usize) -> &[u32] {
+        &self.ev_tags[self.ev_tags_at[ev] as usize..self.ev_tags_at[ev + 1] as usize]
     }
 
     pub fn platform(&self, ev: u32) -> &str {
