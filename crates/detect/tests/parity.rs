@@ -101,6 +101,7 @@ fn case_folder_is_complete_and_byte_identical_across_thread_counts() {
         "graph.gexf",
         "graph.graphml",
         "quarantine.ndjson",
+        "report.html",
         "manifest.json",
     ] {
         let a = std::fs::read(dirs[0].path().join(f)).unwrap();
@@ -119,7 +120,7 @@ fn case_folder_is_complete_and_byte_identical_across_thread_counts() {
     assert_eq!(m["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
     let (bad, checked) = lockstep_output::verify(dirs[0].path()).unwrap();
     assert!(bad.is_empty());
-    assert_eq!(checked, 7, "one input and six outputs");
+    assert_eq!(checked, 8, "one input and seven outputs (report.html included)");
     // Tamper with an output: verify names it.
     std::fs::write(dirs[0].path().join("edges.csv"), "tampered").unwrap();
     let (bad, _) = lockstep_output::verify(dirs[0].path()).unwrap();
