@@ -142,6 +142,10 @@ pub struct DetectArgs {
     /// Smallest cluster reported.
     #[arg(long, default_value_t = Params::default().min_cluster_size)]
     pub min_cluster_size: usize,
+    /// A cluster needs this mean number of significant partners per member inside it; clusters
+    /// this small or smaller must be complete.
+    #[arg(long, default_value_t = Params::default().min_mean_degree)]
+    pub min_mean_degree: f64,
     /// Leiden modularity resolution.
     #[arg(long, default_value_t = Params::default().resolution)]
     pub resolution: f64,
@@ -151,6 +155,13 @@ pub struct DetectArgs {
     /// Near-duplicate text: Jaccard similarity of word-bigram sets.
     #[arg(long, default_value_t = Params::default().text_similarity)]
     pub text_similarity: f64,
+    /// Near-duplicate scripts: their own co-action window in seconds (scripts are posted across
+    /// a day); applies to text families of at least --text-script-words words.
+    #[arg(long, default_value_t = Params::default().text_window_s)]
+    pub text_window: f64,
+    /// Near-duplicate text: families of at least this many words count as scripts.
+    #[arg(long, default_value_t = Params::default().text_script_words)]
+    pub text_script_words: usize,
     /// Near-duplicate text: texts with fewer words never match.
     #[arg(long, default_value_t = Params::default().text_min_tokens)]
     pub text_min_tokens: usize,
@@ -194,10 +205,13 @@ impl DetectArgs {
             min_co_actions: self.min_co_actions,
             min_participation: self.min_participation,
             min_cluster_size: self.min_cluster_size,
+            min_mean_degree: self.min_mean_degree,
             resolution: self.resolution,
             seed: self.seed,
             text_similarity: self.text_similarity,
             text_min_tokens: self.text_min_tokens,
+            text_window_s: self.text_window,
+            text_script_words: self.text_script_words,
             watchlist: self.watchlist.clone(),
         })
     }

@@ -183,6 +183,8 @@ pub fn analyse(
     let read: u64 = read_files.iter().map(|f| f.read).sum();
     stages.push(Stage::new("read", t, read));
 
+    // Text families long enough to be a script: they co-act within the wide text window.
+    let mut script_traces: Vec<bool> = Vec::new();
     if keep_text {
         let t = Instant::now();
         let pb = spinner(quiet, "near-duplicate text");
@@ -191,6 +193,12 @@ pub fn analyse(
         for (ev, f) in fam.iter().enumerate() {
             if let Some(root) = f {
                 let trace = traces.intern(LayerKind::Text, &table.ev_id[*root as usize]);
+                if script_traces.len() <= trace as usize {
+                    script_traces.resize(trace as usize + 1, false);
+                    let root_text = table.ev_text[*root as usize].as_deref().unwrap_or("");
+                    script_traces[trace as usize] =
+                        text::word_count(root_text) >= params.text_script_words;
+                }
                 hits.push(Hit {
                     trace,
                     time: table.ev_time[ev],
@@ -205,8 +213,13 @@ pub fn analyse(
 
     let t = Instant::now();
     let pb = spinner(quiet, &format!("sweeping {} hits", hits.len()));
+    let is_text = |t: u32| script_traces.get(t as usize).copied().unwrap_or(false);
     let sp = SweepParams {
         window_ms: (params.window_s * 1000.0).round() as i64,
+        wide: (params.text_window_s > params.window_s).then_some((
+            &is_text as &(dyn Fn(u32) -> bool + Sync),
+            (params.text_window_s * 1000.0).round() as i64,
+        )),
         max_crowd: params.max_crowd,
     };
     let (mut pair_traces, exposure, sweep) =
@@ -233,6 +246,7 @@ pub fn analyse(
     let pb = spinner(quiet, &format!("clustering {} edges", edges.len()));
     let cp = ClusterParams {
         min_size: params.min_cluster_size,
+        min_mean_degree: params.min_mean_degree,
         resolution: params.resolution,
         seed: params.seed,
     };

@@ -23,12 +23,21 @@ pub struct Params {
     pub min_participation: u32,
     /// Smallest cluster reported.
     pub min_cluster_size: usize,
+    /// A cluster needs this mean number of significant partners per member inside it; smaller
+    /// clusters must be complete. Chance links form sparse trees (mean degree ≈ 2).
+    pub min_mean_degree: f64,
     /// Leiden modularity resolution.
     pub resolution: f64,
     /// Seed of Leiden's random node order (fixed: same input ⇒ same clusters).
     pub seed: u64,
     /// Near-duplicate text: Jaccard similarity of word-bigram sets at which two texts are one.
     pub text_similarity: f64,
+    /// Window for near-duplicate *scripts*, in seconds: copy-paste scripts (paid influencers)
+    /// are posted across a day, not within a minute. Applies to text families of at least
+    /// `text_script_words` words — a long text repeated nearly verbatim is a script, while
+    /// short phrases ("partea 2 te rog") are shared organically and keep `window_s`.
+    pub text_window_s: f64,
+    pub text_script_words: usize,
     /// Texts with fewer tokens than this never match (too short to be evidence: "wow").
     pub text_min_tokens: usize,
     /// A TOML watchlist of entities (candidates, parties): each cluster reports which it
@@ -50,10 +59,13 @@ impl Default for Params {
             min_co_actions: 2,
             min_participation: 0,
             min_cluster_size: 3,
+            min_mean_degree: 4.0,
             resolution: 1.0,
             seed: 42,
             text_similarity: 0.5,
             text_min_tokens: 4,
+            text_window_s: 86_400.0,
+            text_script_words: 15,
             watchlist: None,
         }
     }

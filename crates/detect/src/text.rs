@@ -36,6 +36,11 @@ fn word_hashes(text: &str) -> Vec<u64> {
     out
 }
 
+/// Words in a text after normalization.
+pub fn word_count(text: &str) -> usize {
+    word_hashes(text).len()
+}
+
 /// splitmix64's finalizer: a cheap, well-mixed permutation of u64, used to derive the MinHash
 /// functions from one shingle hash.
 fn mix(mut x: u64) -> u64 {

@@ -21,6 +21,7 @@ fn peer_params(window_s: f64, min_weight: u32) -> Params {
         fdr: None,
         min_co_actions: min_weight,
         min_cluster_size: 2,
+        min_mean_degree: 0.0,
         ..Params::default()
     }
 }
@@ -120,7 +121,10 @@ fn case_folder_is_complete_and_byte_identical_across_thread_counts() {
     assert_eq!(m["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
     let (bad, checked) = lockstep_output::verify(dirs[0].path()).unwrap();
     assert!(bad.is_empty());
-    assert_eq!(checked, 8, "one input and seven outputs (report.html included)");
+    assert_eq!(
+        checked, 8,
+        "one input and seven outputs (report.html included)"
+    );
     // Tamper with an output: verify names it.
     std::fs::write(dirs[0].path().join("edges.csv"), "tampered").unwrap();
     let (bad, _) = lockstep_output::verify(dirs[0].path()).unwrap();

@@ -231,6 +231,11 @@ pub fn strength(e: &Edge) -> f64 {
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterParams {
     pub min_size: usize,
+    /// A cluster needs at least this mean number of significant partners per member inside
+    /// it (clusters of `min_mean_degree` members or fewer must be complete). Coordinated groups
+    /// co-act with many of their members; chance links between organic accounts form sparse,
+    /// tree-like graphs (mean degree ≈ 2) that modularity still groups.
+    pub min_mean_degree: f64,
     /// Modularity resolution (Reichardt–Bornholdt γ).
     pub resolution: f64,
     pub seed: u64,
@@ -288,7 +293,11 @@ pub fn cluster(edges: &[Edge], p: ClusterParams) -> Result<Vec<Cluster>, String>
     let mut out: Vec<Cluster> = members
         .into_iter()
         .zip(internal)
-        .filter(|(m, _)| m.len() >= p.min_size.max(2))
+        .filter(|(m, e)| {
+            let n = m.len() as f64;
+            m.len() >= p.min_size.max(2)
+                && 2.0 * e.len() as f64 >= p.min_mean_degree.min(n - 1.0) * n
+        })
         .map(|(members, internal_edges)| Cluster {
             id: 0,
             members,
@@ -446,10 +455,15 @@ mod tests {
         }
         edges.push(edge(4, 10, 1)); // a weak bridge
         edges.push(edge(20, 21, 9)); // a pair
+                                     // A chain of five (four edges): grouped by modularity, dropped as a cluster.
+        for i in 30..34 {
+            edges.push(edge(i, i + 1, 3));
+        }
         let cs = cluster(
             &edges,
             ClusterParams {
                 min_size: 3,
+                min_mean_degree: 2.0,
                 resolution: 1.0,
                 seed: 7,
             },

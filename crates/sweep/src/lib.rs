@@ -24,10 +24,13 @@ pub struct Hit {
     pub event: u32,
 }
 
-#[derive(Debug, Clone, Copy)]
-pub struct SweepParams {
+#[derive(Clone, Copy)]
+pub struct SweepParams<'a> {
     /// Two hits co-act when their times differ by at most this (inclusive).
     pub window_ms: i64,
+    /// Traces for which the predicate holds use the second, wider window (near-duplicate
+    /// texts, whose copy-paste scripts are posted across a day, not within a minute).
+    pub wide: Option<(&'a (dyn Fn(u32) -> bool + Sync), i64)>,
     /// A hit pairs with at most this many earlier hits in its window, the nearest in time.
     pub max_crowd: u32,
 }
@@ -95,7 +98,14 @@ pub fn sweep(
     let per_group: Vec<GroupOut> = groups
         .par_iter()
         .with_min_len(64)
-        .map(|&(s, e)| sweep_trace(&hits_ro[s..e], p))
+        .map(|&(s, e)| {
+            let g = &hits_ro[s..e];
+            let window_ms = p
+                .wide
+                .filter(|(wide, _)| wide(g[0].trace))
+                .map_or(p.window_ms, |(_, w)| w);
+            sweep_trace(g, window_ms, p.max_crowd)
+        })
         .collect();
 
     let mut exposure = Exposure {
@@ -158,19 +168,19 @@ struct Record {
     weight: u32,
 }
 
-fn sweep_trace(g: &[Hit], p: SweepParams) -> GroupOut {
+fn sweep_trace(g: &[Hit], window_ms: i64, max_crowd: u32) -> GroupOut {
     let n = g.len();
-    let cap = p.max_crowd as usize;
+    let cap = max_crowd as usize;
     // Partners each hit can examine (capped), and the full window size (for the weight).
     let mut crowd = vec![0u32; n];
     let mut full = vec![0u32; n];
     let mut crowded = 0u64;
     let (mut lo, mut hi) = (0usize, 0usize);
     for i in 0..n {
-        while g[i].time - g[lo].time > p.window_ms {
+        while g[i].time - g[lo].time > window_ms {
             lo += 1;
         }
-        while hi + 1 < n && g[hi + 1].time - g[i].time <= p.window_ms {
+        while hi + 1 < n && g[hi + 1].time - g[i].time <= window_ms {
             hi += 1;
         }
         crowd[i] = ((i - lo).min(cap) + (hi - i).min(cap)) as u32;
@@ -181,7 +191,7 @@ fn sweep_trace(g: &[Hit], p: SweepParams) -> GroupOut {
     let mut recs: Vec<Record> = Vec::new();
     let mut lo = 0usize;
     for i in 0..n {
-        while g[i].time - g[lo].time > p.window_ms {
+        while g[i].time - g[lo].time > window_ms {
             lo += 1;
         }
         let w = (WEIGHT_SCALE / f64::from(full[i].max(1))).round() as u32;
@@ -263,11 +273,31 @@ mod tests {
         }
     }
 
-    fn params(window_s: i64) -> SweepParams {
+    fn params(window_s: i64) -> SweepParams<'static> {
         SweepParams {
             window_ms: window_s * 1000,
+            wide: None,
             max_crowd: 1000,
         }
+    }
+
+    #[test]
+    fn wide_traces_use_the_wide_window() {
+        // Trace 1 is "wide" (a day); trace 0 is not: the same 1-hour gap links only on trace 1.
+        let wide = |t: u32| t == 1;
+        let p = SweepParams {
+            window_ms: 60_000,
+            wide: Some((&wide, 86_400_000)),
+            max_crowd: 100,
+        };
+        let mut hits = vec![
+            h(0, 0, 0, 0),
+            h(0, 3600, 1, 1),
+            h(1, 0, 0, 2),
+            h(1, 3600, 1, 3),
+        ];
+        let (pairs, _, _) = sweep(&mut hits, 2, p);
+        assert_eq!(pairs.iter().map(|x| x.trace).collect::<Vec<_>>(), vec![1]);
     }
 
     #[test]
@@ -304,6 +334,7 @@ mod tests {
             50,
             SweepParams {
                 window_ms: 60_000,
+                wide: None,
                 max_crowd: 10,
             },
         );
