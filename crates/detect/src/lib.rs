@@ -229,14 +229,18 @@ pub fn analyse(
 
     let t = Instant::now();
     let pb = spinner(quiet, "testing significance");
-    let edges = lockstep_graph::build_edges(&mut pair_traces, |tr| traces.layer(tr).bit());
-    drop(pair_traces);
     let sig = SignificanceParams {
         fdr: params.fdr,
         min_co_actions: params.min_co_actions,
     };
-    let n_edges = edges.len() as u64;
-    let (mut edges, significance) = lockstep_graph::test_edges(edges, &exposure, sig);
+    let (mut edges, significance) = lockstep_graph::significant_edges(
+        &mut pair_traces,
+        |tr| traces.layer(tr).bit(),
+        &exposure,
+        sig,
+    );
+    drop(pair_traces);
+    let n_edges = significance.tested;
     let min_participation_dropped =
         apply_min_participation(&mut edges, table.accounts.len(), params.min_participation);
     pb.finish_and_clear();

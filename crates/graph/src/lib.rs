@@ -42,12 +42,8 @@ pub struct Edge {
     pub q_value: f64,
 }
 
-/// Aggregates per-trace co-actions into one edge per pair. `layer_bit` maps a trace to its
-/// layer's bit.
-pub fn build_edges(
-    pair_traces: &mut [PairTrace],
-    layer_bit: impl Fn(u32) -> u32 + Sync,
-) -> Vec<Edge> {
+/// Sorts per-trace records by pair and returns each pair's range.
+fn pair_groups(pair_traces: &mut [PairTrace]) -> Vec<(usize, usize)> {
     pair_traces.par_sort_unstable_by_key(|p| (p.pair, p.first, p.trace));
     let mut bounds = Vec::new();
     let mut s = 0;
@@ -57,48 +53,135 @@ pub fn build_edges(
             s = i;
         }
     }
+    bounds
+}
+
+/// One pair's edge from its per-trace records (sorted by first time).
+fn make_edge(g: &[PairTrace], layer_bit: &(impl Fn(u32) -> u32 + Sync)) -> Edge {
+    let (a, b) = g[0].accounts();
+    let co = distinct_co_actions(g);
+    // Median over co-actions, each trace contributing its median gap co_actions times.
+    let mut gaps: Vec<(u32, u32)> = g.iter().map(|p| (p.median_gap_ms, p.co_actions)).collect();
+    gaps.sort_unstable();
+    let mut left = co.div_ceil(2);
+    let mut median = 0;
+    for (gap, n) in gaps {
+        median = gap;
+        if n >= left {
+            break;
+        }
+        left -= n;
+    }
+    let top = g
+        .iter()
+        .max_by_key(|p| (p.co_actions, std::cmp::Reverse(p.trace)))
+        .map_or(0, |p| p.trace);
+    Edge {
+        a,
+        b,
+        co_actions: co,
+        weight: g.iter().map(|p| p.weight).sum::<u64>() as f64 / WEIGHT_SCALE,
+        layers: g.iter().fold(0, |m, p| m | layer_bit(p.trace)),
+        traces: g.len() as u32,
+        first: g.iter().map(|p| p.first).min().unwrap_or(0),
+        last: g.iter().map(|p| p.last).max().unwrap_or(0),
+        median_gap_ms: i64::from(median),
+        samples: g.iter().take(3).map(|p| p.sample).collect(),
+        top_trace: top,
+        expected: 0.0,
+        p_value: 1.0,
+        q_value: 1.0,
+    }
+}
+
+/// Aggregates per-trace co-actions into one edge per pair. `layer_bit` maps a trace to its
+/// layer's bit.
+pub fn build_edges(
+    pair_traces: &mut [PairTrace],
+    layer_bit: impl Fn(u32) -> u32 + Sync,
+) -> Vec<Edge> {
+    let bounds = pair_groups(pair_traces);
     let pts: &[PairTrace] = pair_traces;
     bounds
         .par_iter()
-        .map(|&(s, e)| {
-            let g = &pts[s..e];
-            let (a, b) = g[0].accounts();
-            let co = distinct_co_actions(g);
-            // Median over co-actions, each trace contributing its median gap co_actions times.
-            let mut gaps: Vec<(u32, u32)> =
-                g.iter().map(|p| (p.median_gap_ms, p.co_actions)).collect();
-            gaps.sort_unstable();
-            let mut left = co.div_ceil(2);
-            let mut median = 0;
-            for (gap, n) in gaps {
-                median = gap;
-                if n >= left {
-                    break;
-                }
-                left -= n;
-            }
-            let top = g
-                .iter()
-                .max_by_key(|p| (p.co_actions, std::cmp::Reverse(p.trace)))
-                .map_or(0, |p| p.trace);
-            Edge {
-                a,
-                b,
-                co_actions: co,
-                weight: g.iter().map(|p| p.weight).sum::<u64>() as f64 / WEIGHT_SCALE,
-                layers: g.iter().fold(0, |m, p| m | layer_bit(p.trace)),
-                traces: g.len() as u32,
-                first: g.iter().map(|p| p.first).min().unwrap_or(0),
-                last: g.iter().map(|p| p.last).max().unwrap_or(0),
-                median_gap_ms: i64::from(median),
-                samples: g.iter().take(3).map(|p| p.sample).collect(),
-                top_trace: top,
-                expected: 0.0,
-                p_value: 1.0,
-                q_value: 1.0,
-            }
-        })
+        .map(|&(s, e)| make_edge(&pts[s..e], &layer_bit))
         .collect()
+}
+
+/// The expected chance co-actions of a pair under the null model (see the crate docs).
+fn expected(exposure: &Exposure, a: u32, b: u32) -> f64 {
+    let total = exposure.total_hits.max(1) as f64;
+    let share = |x: u32| f64::from(exposure.hits[x as usize]) / total;
+    let crowd = |x: u32| exposure.crowd[x as usize] as f64;
+    0.5 * (share(b) * crowd(a) + share(a) * crowd(b))
+}
+
+/// Benjamini–Hochberg q-values (step-up) for `p`, with `m ≥ p.len()` tests in all; pairs
+/// tested but not listed count in `m`, which only makes the procedure stricter.
+fn bh_qvalues(p: &[f64], m: usize) -> Vec<f64> {
+    let mut order: Vec<u32> = (0..p.len() as u32).collect();
+    order.par_sort_unstable_by(|&i, &j| p[i as usize].total_cmp(&p[j as usize]).then(i.cmp(&j)));
+    let mut q = vec![1.0; p.len()];
+    let mut running = 1.0f64;
+    for (rank, &i) in order.iter().enumerate().rev() {
+        running = running.min(p[i as usize] * m as f64 / (rank + 1) as f64);
+        q[i as usize] = running.min(1.0);
+    }
+    q
+}
+
+/// Aggregates, tests and filters in one pass over the per-trace records, building full
+/// [`Edge`]s only for the pairs that are kept: most observed pairs co-act once and never need
+/// one. Equivalent to [`build_edges`] then [`test_edges`], except that pairs below
+/// `min_co_actions` count in BH's `m` but are not ranked (stricter, never looser).
+pub fn significant_edges(
+    pair_traces: &mut [PairTrace],
+    layer_bit: impl Fn(u32) -> u32 + Sync,
+    exposure: &Exposure,
+    p: SignificanceParams,
+) -> (Vec<Edge>, SignificanceReport) {
+    let bounds = pair_groups(pair_traces);
+    let pts: &[PairTrace] = pair_traces;
+    // Pairs that can be kept at all, with their expected count and p-value.
+    let candidates: Vec<(u32, f64, f64)> = bounds
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, &(s, e))| {
+            let g = &pts[s..e];
+            let co = distinct_co_actions(g);
+            if co < p.min_co_actions {
+                return None;
+            }
+            let (a, b) = g[0].accounts();
+            let ex = expected(exposure, a, b);
+            Some((i as u32, ex, poisson_tail(ex, co)))
+        })
+        .collect();
+    let pvals: Vec<f64> = candidates.iter().map(|c| c.2).collect();
+    let q = bh_qvalues(&pvals, bounds.len());
+    drop(pvals);
+    let mut report = SignificanceReport {
+        tested: bounds.len() as u64,
+        below_min_co_actions: (bounds.len() - candidates.len()) as u64,
+        ..Default::default()
+    };
+    let mut edges: Vec<Edge> = candidates
+        .par_iter()
+        .zip(q.par_iter())
+        .filter(|(_, &q)| p.fdr.is_none_or(|alpha| q <= alpha))
+        .map(|(&(i, ex, pv), &q)| {
+            let (s, e) = bounds[i as usize];
+            let mut edge = make_edge(&pts[s..e], &layer_bit);
+            edge.expected = ex;
+            edge.p_value = pv;
+            edge.q_value = q;
+            edge
+        })
+        .collect();
+    edges.sort_unstable_by_key(|e| (e.a, e.b));
+    report.kept = edges.len() as u64;
+    report.not_significant = candidates.len() as u64 - report.kept;
+    (edges, report)
 }
 
 /// Co-actions of one pair over its traces, counting one pair of posts once: two posts that
@@ -146,31 +229,17 @@ pub fn test_edges(
     exposure: &Exposure,
     p: SignificanceParams,
 ) -> (Vec<Edge>, SignificanceReport) {
-    let total = exposure.total_hits.max(1) as f64;
     let mut edges = edges;
     edges.par_iter_mut().for_each(|e| {
-        let share = |x: u32| f64::from(exposure.hits[x as usize]) / total;
-        let crowd = |x: u32| exposure.crowd[x as usize] as f64;
-        let expected = 0.5 * (share(e.b) * crowd(e.a) + share(e.a) * crowd(e.b));
-        e.expected = expected;
-        e.p_value = poisson_tail(expected, e.co_actions);
+        e.expected = expected(exposure, e.a, e.b);
+        e.p_value = poisson_tail(e.expected, e.co_actions);
     });
-    // Benjamini–Hochberg, step-up, over every observed pair.
-    let m = edges.len();
-    let mut order: Vec<usize> = (0..m).collect();
-    order.sort_unstable_by(|&i, &j| {
-        edges[i]
-            .p_value
-            .total_cmp(&edges[j].p_value)
-            .then(i.cmp(&j))
-    });
-    let mut running = 1.0f64;
-    for (rank, &i) in order.iter().enumerate().rev() {
-        running = running.min(edges[i].p_value * m as f64 / (rank + 1) as f64);
-        edges[i].q_value = running.min(1.0);
+    let pvals: Vec<f64> = edges.iter().map(|e| e.p_value).collect();
+    for (e, q) in edges.iter_mut().zip(bh_qvalues(&pvals, pvals.len())) {
+        e.q_value = q;
     }
     let mut report = SignificanceReport {
-        tested: m as u64,
+        tested: edges.len() as u64,
         ..Default::default()
     };
     edges.retain(|e| {
@@ -500,5 +569,63 @@ mod dependency_tests {
         let mut same = vec![pt(1, 10), pt(2, 10), pt(3, 10), pt(4, 99)];
         let e = &build_edges(&mut same, |t| 1 << t)[0];
         assert_eq!((e.co_actions, e.traces, e.layers), (2, 4, 0b11110));
+    }
+}
+
+#[cfg(test)]
+mod one_pass_tests {
+    use super::*;
+
+    #[test]
+    fn one_pass_equals_build_then_test() {
+        // Pseudo-random per-trace records for 40 accounts.
+        let mut pts = Vec::new();
+        let mut x = 12345u64;
+        for i in 0..3000u32 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let a = (x >> 33) as u32 % 40;
+            let b = (x >> 45) as u32 % 40;
+            if a == b {
+                continue;
+            }
+            let (a, b) = (a.min(b), a.max(b));
+            let first = i64::from(i % 97) * 1000;
+            pts.push(PairTrace {
+                pair: (u64::from(a) << 32) | u64::from(b),
+                trace: i,
+                co_actions: 1 + (x >> 60) as u32 % 3,
+                weight: 1000,
+                first,
+                last: first + 5,
+                median_gap_ms: 5,
+                sample: (i, i + 1),
+            });
+        }
+        // Quiet and busy accounts, so that some pairs are significant and some are not.
+        let hits: Vec<u32> = (0..40).map(|i| 30 + 20 * (i % 10)).collect();
+        let crowd: Vec<u64> = hits.iter().map(|&h| 3 * u64::from(h)).collect();
+        let exposure = Exposure {
+            hits,
+            crowd,
+            total_hits: 12_000,
+        };
+        let p = SignificanceParams {
+            fdr: Some(0.05),
+            min_co_actions: 1,
+        };
+        let (want, want_rep) = test_edges(
+            build_edges(&mut pts.clone(), |t| 1 << (t % 8)),
+            &exposure,
+            p,
+        );
+        let (got, got_rep) = significant_edges(&mut pts, |t| 1 << (t % 8), &exposure, p);
+        assert!(
+            !want.is_empty() && want.len() < want_rep.tested as usize,
+            "the test must keep some and drop some"
+        );
+        assert_eq!(got, want);
+        assert_eq!(got_rep, want_rep);
     }
 }
