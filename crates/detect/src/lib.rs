@@ -189,15 +189,30 @@ pub fn analyse(
         let t = Instant::now();
         let pb = spinner(quiet, "near-duplicate text");
         let texts: Vec<Option<&str>> = table.ev_text.iter().map(|t| t.as_deref()).collect();
-        let fam = text::families(&texts, params.text_similarity, params.text_min_tokens);
+        let (fam, lengths) = text::families(&texts, params.text_similarity, params.text_min_tokens);
+        // A family is a script when its typical (median) text is long: judged on the family,
+        // not on whichever text happened to come first.
+        let mut family_lengths: rustc_hash::FxHashMap<u32, Vec<u32>> = Default::default();
+        for (ev, f) in fam.iter().enumerate() {
+            if let Some(root) = f {
+                family_lengths
+                    .entry(*root)
+                    .or_default()
+                    .push(lengths[ev] + 1);
+            }
+        }
+        let is_script = |root: u32| {
+            let v = &mut family_lengths.get(&root).cloned().unwrap_or_default();
+            v.sort_unstable();
+            v.get(v.len() / 2)
+                .is_some_and(|&w| w as usize >= params.text_script_words)
+        };
         for (ev, f) in fam.iter().enumerate() {
             if let Some(root) = f {
                 let trace = traces.intern(LayerKind::Text, &table.ev_id[*root as usize]);
                 if script_traces.len() <= trace as usize {
                     script_traces.resize(trace as usize + 1, false);
-                    let root_text = table.ev_text[*root as usize].as_deref().unwrap_or("");
-                    script_traces[trace as usize] =
-                        text::word_count(root_text) >= params.text_script_words;
+                    script_traces[trace as usize] = is_script(*root);
                 }
                 hits.push(Hit {
                     trace,

@@ -36,11 +36,6 @@ fn word_hashes(text: &str) -> Vec<u64> {
     out
 }
 
-/// Words in a text after normalization.
-pub fn word_count(text: &str) -> usize {
-    word_hashes(text).len()
-}
-
 /// splitmix64's finalizer: a cheap, well-mixed permutation of u64, used to derive the MinHash
 /// functions from one shingle hash.
 fn mix(mut x: u64) -> u64 {
@@ -118,8 +113,13 @@ impl UnionFind {
 }
 
 /// Groups `texts` (index = event) into near-duplicate families. Returns, per text, the index
-/// of its family's first text, or `None` for texts without a near-duplicate (or too short).
-pub fn families(texts: &[Option<&str>], similarity: f64, min_tokens: usize) -> Vec<Option<u32>> {
+/// of its family's first text, or `None` for texts without a near-duplicate (or too short);
+/// and each text's length in distinct word bigrams.
+pub fn families(
+    texts: &[Option<&str>],
+    similarity: f64,
+    min_tokens: usize,
+) -> (Vec<Option<u32>>, Vec<u32>) {
     let toks: Vec<Vec<u64>> = texts
         .par_iter()
         .map(|t| t.map(|t| shingles(t, min_tokens)).unwrap_or_default())
@@ -158,10 +158,14 @@ pub fn families(texts: &[Option<&str>], similarity: f64, min_tokens: usize) -> V
     for &r in &roots {
         size[r as usize] += 1;
     }
-    roots
-        .iter()
-        .map(|&r| (size[r as usize] >= 2).then_some(r))
-        .collect()
+    let lengths = toks.iter().map(|t| t.len() as u32).collect();
+    (
+        roots
+            .iter()
+            .map(|&r| (size[r as usize] >= 2).then_some(r))
+            .collect(),
+        lengths,
+    )
 }
 
 #[cfg(test)]
@@ -184,7 +188,7 @@ mod tests {
             "eu la azi de si mai eu azi",
         ];
         let input: Vec<Option<&str>> = texts.iter().map(|t| Some(*t)).collect();
-        let fam = families(&input, 0.6, 4);
+        let (fam, _) = families(&input, 0.6, 4);
         assert_eq!(fam[0], Some(0));
         assert_eq!(
             fam[1],
