@@ -100,6 +100,8 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
 
     // Per-account activity, for cohort/marker/hour signals (only for clustered accounts).
     let mut tag_use: BTreeMap<(u32, u32), u32> = BTreeMap::new();
+    // Posts per hour of each cluster's members, in one pass over the events.
+    let mut timelines: Vec<BTreeMap<i64, u32>> = vec![BTreeMap::new(); a.clusters.len() + 1];
     let mut first_seen = vec![i64::MAX; n];
     let mut posts = vec![0u32; n];
     let mut night = vec![0u32; n];
@@ -110,6 +112,9 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
         }
         let t = a.table.ev_time[ev];
         first_seen[acc] = first_seen[acc].min(t);
+        *timelines[cluster_of[acc] as usize]
+            .entry(t.div_euclid(HOUR))
+            .or_insert(0) += 1;
         posts[acc] += 1;
         for &tag in a.table.tags_of(ev) {
             *tag_use.entry((acc as u32, tag)).or_insert(0) += 1;
@@ -323,16 +328,7 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
         }
 
         // Timeline and evidence.
-        let mut hours: BTreeMap<i64, u32> = BTreeMap::new();
-        let members: rustc_hash::FxHashSet<u32> = c.members.iter().copied().collect();
-        for ev in 0..a.table.len() {
-            if members.contains(&a.table.ev_account[ev]) {
-                *hours
-                    .entry(a.table.ev_time[ev].div_euclid(HOUR))
-                    .or_insert(0) += 1;
-            }
-        }
-        let timeline = hours
+        let timeline = std::mem::take(&mut timelines[c.id as usize])
             .into_iter()
             .map(|(h, k)| (format_time(h * HOUR), k))
             .collect();
@@ -360,7 +356,7 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
                 })
                 .collect();
             for &(ev, ent, attack) in &a.targets {
-                if members.contains(&a.table.ev_account[ev as usize]) {
+                if cluster_of[a.table.ev_account[ev as usize] as usize] == c.id {
                     let t = &mut targets[ent as usize];
                     t.posts += 1;
                     if attack {
