@@ -95,19 +95,6 @@ pub fn sweep(
     hits.par_sort_unstable();
     let groups = group_bounds(hits);
     let hits_ro: &[Hit] = hits;
-    let per_group: Vec<GroupOut> = groups
-        .par_iter()
-        .with_min_len(64)
-        .map(|&(s, e)| {
-            let g = &hits_ro[s..e];
-            let window_ms = p
-                .wide
-                .filter(|(wide, _)| wide(g[0].trace))
-                .map_or(p.window_ms, |(_, w)| w);
-            sweep_trace(g, window_ms, p.max_crowd)
-        })
-        .collect();
-
     let mut exposure = Exposure {
         hits: vec![0; n_accounts],
         crowd: vec![0; n_accounts],
@@ -118,18 +105,34 @@ pub fn sweep(
         traces: groups.len() as u64,
         ..Default::default()
     };
-    let mut pairs = Vec::with_capacity(per_group.iter().map(|g| g.pairs.len()).sum());
-    for (g, &(s, _)) in per_group.into_iter().zip(&groups) {
-        for (h, &c) in hits[s..].iter().zip(&g.crowd) {
-            exposure.hits[h.account as usize] += 1;
-            exposure.crowd[h.account as usize] += u64::from(c);
+    let mut pairs = Vec::new();
+    // Traces are swept in parallel a slice of them at a time, so the per-trace outputs and
+    // the flat result are never both whole in memory.
+    for chunk in groups.chunks(groups.len() / 32 + 1) {
+        let per_group: Vec<GroupOut> = chunk
+            .par_iter()
+            .with_min_len(64)
+            .map(|&(s, e)| {
+                let g = &hits_ro[s..e];
+                let window_ms = p
+                    .wide
+                    .filter(|(wide, _)| wide(g[0].trace))
+                    .map_or(p.window_ms, |(_, w)| w);
+                sweep_trace(g, window_ms, p.max_crowd)
+            })
+            .collect();
+        for (g, &(s, _)) in per_group.into_iter().zip(chunk) {
+            for (h, &c) in hits_ro[s..].iter().zip(&g.crowd) {
+                exposure.hits[h.account as usize] += 1;
+                exposure.crowd[h.account as usize] += u64::from(c);
+            }
+            if g.crowded > 0 {
+                report.crowded_hits += g.crowded;
+                report.crowded_traces.push((hits_ro[s].trace, g.crowded));
+            }
+            report.co_action_records += g.records;
+            pairs.extend(g.pairs);
         }
-        if g.crowded > 0 {
-            report.crowded_hits += g.crowded;
-            report.crowded_traces.push((hits[s].trace, g.crowded));
-        }
-        report.co_action_records += g.records;
-        pairs.extend(g.pairs);
     }
     report
         .crowded_traces
