@@ -66,7 +66,7 @@ pub fn run(accounts: usize, seed: u64, out: &Path) -> Result<()> {
         ev.clustering.mixed_clusters
     );
     println!();
-    println!("Outputs: {} (accounts.csv, clusters.json, edges.csv, graph.gexf, graph.graphml, manifest.json, eval.json)", case.display());
+    println!("Outputs: {} (report.html — open it in a browser — accounts.csv, clusters.json, edges.csv, graph.gexf, graph.graphml, manifest.json, eval.json)", case.display());
     println!(
         "Done in {:.1} s. Verify the case with: lockstep verify {}",
         t0.elapsed().as_secs_f64(),

@@ -183,9 +183,9 @@ impl Layer for HashtagSet {
         LayerKind::HashtagSet
     }
     fn traces(&self, e: &Event, emit: &mut dyn FnMut(&str)) {
-        // A single tag is already the hashtag layer; a set says more only with two or more.
+        // One trace per post, whatever its number of tags: a post's tags are one choice.
         let tags = folded_tags(e);
-        if tags.len() >= 2 {
+        if !tags.is_empty() {
             emit(&tags.join(" "));
         }
     }
