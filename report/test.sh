@@ -27,7 +27,7 @@ render "$out/large.json" "$out/large.html"
 
 # A report lockstep wrote itself, from a simulated scenario.
 cargo run -q -p lockstep -- simulate --accounts 4000 --seed 3 --out "$out/sim" -q
-cargo run -q -p lockstep -- detect "$out/sim/data" --out "$out/sim-case" -q
+cargo run -q -p lockstep -- detect "$out/sim/data" --out "$out/sim-case" -q --watchlist examples/watchlist-romania-2024.toml
 cp "$out/sim-case/report.html" "$out/simulated.html"
 
 cd "$root"

@@ -10,6 +10,12 @@ const app = document.getElementById('app') || document.body.appendChild(h('div',
 
 const marks = ((window.__lockstep = window.__lockstep || {}).marks = { start: performance.now() });
 
+// The entities a cluster's posts reference most (with --watchlist): "attacks X; promotes Y".
+function targetText(c) {
+  const t = Array.isArray(c.targets) ? c.targets : [];
+  return t.slice(0, 2).map((x) => `${num(x.attacks) > num(x.promotes) ? 'attacks' : 'promotes'} ${String(x.entity)}`).join('; ');
+}
+
 function readData() {
   const tag = document.getElementById('lockstep-data');
   if (!tag) throw new Error('the report has no data block');
@@ -182,6 +188,7 @@ function main(data) {
     { key: 'size', label: 'Size', type: 'num', get: (c) => num(c.size) },
     { key: 'score', label: 'Score', type: 'num', get: (c) => num(c.score) },
     { key: 'layers', label: 'Layers', type: 'text', get: (c) => layerText(c) },
+    { key: 'targets', label: 'Targets', type: 'text', get: (c) => targetText(c) },
     { key: 'trace', label: 'Top trace', type: 'text', get: (c) => (c.top_traces[0] && String(c.top_traces[0].trace)) || '' },
     { key: 'activation', label: 'Activation date', type: 'text', get: (c) => String(c.activation_date || '') },
     { key: 'period', label: 'First – last', type: 'text', get: (c) => String(c.first || '') },
@@ -200,7 +207,8 @@ function main(data) {
       h('td', { class: 'num', text: fmtInt(c.size) }),
       h('td', { class: 'num', text: String(c.score ?? '–') }),
       h('td', { text: layerText(c) || '–' }),
-      h('td', { class: 'trace', text: COLS[4].get(c) || '–', title: COLS[4].get(c) }),
+      h('td', { text: targetText(c) || '–' }),
+      h('td', { class: 'trace', text: COLS[5].get(c) || '–', title: COLS[5].get(c) }),
       h('td', { text: act }),
       h('td', { class: 'nowrap', text: `${fmtMinute(c.first)} – ${fmtMinute(c.last)}` }));
     tr.addEventListener('click', () => cardApi.open(c.id, false));
@@ -211,7 +219,7 @@ function main(data) {
       }
     });
     const hay = [
-      `#${c.id}`, String(c.id), layerText(c), ...c.top_traces.map((t) => String(t && t.trace)), ...c.members, ...c.signals,
+      `#${c.id}`, String(c.id), layerText(c), targetText(c), ...c.top_traces.map((t) => String(t && t.trace)), ...c.members, ...c.signals,
     ].join('\n').toLowerCase();
     rows.push({ c, tr, hay, order: i });
     frag.appendChild(tr);

@@ -41,6 +41,12 @@ test('simulated case: loads clean, draws the network, opens a cluster, finds an 
     assert.equal(members.length, c.members.length);
     assert.ok(members[0].includes(c.members[0]));
 
+    // With --watchlist, the table says which entity each cluster promotes or attacks.
+    const withTarget = data.clusters.find((x) => Array.isArray(x.targets) && x.targets.length > 0);
+    assert.ok(withTarget, 'the watchlist matched the campaigns');
+    const row = await page.textContent(`#clusters-table tbody tr[data-id="${withTarget.id}"]`);
+    assert.ok(row.includes(withTarget.targets[0].entity), row);
+
     const who = data.clusters[1].members[0];
     await page.fill('#account-search', who);
     await page.press('#account-search', 'Enter');
