@@ -423,7 +423,7 @@ function renderCard(c, background, showInNetwork, findAccount) {
       fact('Co-actions', fmtInt(c.co_actions)),
       fact('Median gap', c.median_gap_s !== undefined ? `${c.median_gap_s} s` : '–'),
       fact('Active', `${fmtMinute(c.first)} – ${fmtMinute(c.last)}`),
-      fact('Activation', c.activation_date ? `${fmtDate(c.activation_date)}${c.activation_share ? ` (${Math.round(num(c.activation_share) * 100)}% of members first active)` : ''}` : '–'),
+      fact('Activation', c.activation_date ? `${fmtDate(c.activation_date)}${c.activation_share ? ` (${Math.round(num(c.activation_share) * 100)}% of members switched on)` : ''}` : '–'),
       fact('Layers', layerText(c) || '–')),
   ]);
 

@@ -46,7 +46,7 @@ pub struct ClusterReport {
     pub last: String,
     pub median_gap_s: String,
     pub top_traces: Vec<TraceCount>,
-    /// Day most members first appear in the data, and the share of members who do.
+    /// Day most members switched on (first of 3 active days in 4), and the share who did.
     pub activation_date: String,
     pub activation_share: String,
     pub signals: Vec<String>,
@@ -102,7 +102,7 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
     let mut tag_use: BTreeMap<(u32, u32), u32> = BTreeMap::new();
     // Posts per hour of each cluster's members, in one pass over the events.
     let mut timelines: Vec<BTreeMap<i64, u32>> = vec![BTreeMap::new(); a.clusters.len() + 1];
-    let mut first_seen = vec![i64::MAX; n];
+    let mut active_days: BTreeMap<(u32, i64), u32> = BTreeMap::new();
     let mut posts = vec![0u32; n];
     let mut night = vec![0u32; n];
     for ev in 0..a.table.len() {
@@ -111,7 +111,9 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
             continue;
         }
         let t = a.table.ev_time[ev];
-        first_seen[acc] = first_seen[acc].min(t);
+        *active_days
+            .entry((acc as u32, t.div_euclid(DAY)))
+            .or_insert(0) += 1;
         *timelines[cluster_of[acc] as usize]
             .entry(t.div_euclid(HOUR))
             .or_insert(0) += 1;
@@ -168,6 +170,12 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
     for name in &a.table.accounts {
         *background_shapes.entry(shape(name)).or_insert(0) += 1;
     }
+    let data_first_day = a
+        .table
+        .ev_time
+        .iter()
+        .min()
+        .map_or(0, |t| t.div_euclid(DAY));
     let mut reports = Vec::new();
     for c in &a.clusters {
         let size = c.members.len();
@@ -213,12 +221,16 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
             })
             .collect();
 
-        // Activation cohort: the most common first-seen day.
+        // Activation cohort: the most common switch-on day (see `switch_on`).
         let mut days: BTreeMap<i64, u32> = BTreeMap::new();
         for &m in &c.members {
-            *days
-                .entry(first_seen[m as usize].div_euclid(DAY))
-                .or_insert(0) += 1;
+            let mine: Vec<i64> = active_days
+                .range((m, i64::MIN)..=(m, i64::MAX))
+                .map(|(&(_, d), _)| d)
+                .collect();
+            if let Some(d) = switch_on(&mine) {
+                *days.entry(d).or_insert(0) += 1;
+            }
         }
         let (act_day, act_n) = days
             .iter()
@@ -242,9 +254,10 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
         {
             signals.push(format!("strongest pair q = {best:.1e} against chance co-action given crowd sizes and activity"));
         }
-        if act_share >= 0.5 && size >= 5 {
+        // Only meaningful when the data reaches back before that day.
+        if act_share >= 0.3 && size >= 5 && act_day > data_first_day + 1 {
             signals.push(format!(
-                "activation cohort: {:.0}% of members first active on {}",
+                "activation cohort: {:.0}% of members switched on (active on 3 of 4 days from then) on {}",
                 act_share * 100.0,
                 day_str(act_day)
             ));
@@ -410,6 +423,16 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
     (reports, rows)
 }
 
+/// The day an account switched on: the first day from which it was active on at least 3 of 4
+/// consecutive days. Sleeper accounts with rare posts before a campaign's start switch on with
+/// it; `days` are the account's active days, sorted.
+fn switch_on(days: &[i64]) -> Option<i64> {
+    days.iter()
+        .enumerate()
+        .find(|&(i, &d)| days[i..].iter().take_while(|&&x| x <= d + 3).count() >= 3)
+        .map(|(_, &d)| d)
+}
+
 fn day_str(day: i64) -> String {
     format_time(day * DAY)[..10].to_string()
 }
@@ -459,4 +482,33 @@ pub fn name_template<'a>(names: impl Iterator<Item = &'a str>) -> Option<(String
         .into_iter()
         .filter(|(s, _)| s != "a" && s != "a9" && s != "9")
         .max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(&x.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn switch_on_skips_sparse_days() {
+        // Rare posts on days 1 and 9, then daily from day 14.
+        assert_eq!(switch_on(&[1, 9, 14, 15, 16, 17]), Some(14));
+        assert_eq!(switch_on(&[3, 5, 6]), Some(3), "3 of 4 days: 3, 5, 6");
+        assert_eq!(switch_on(&[1, 5, 9]), None);
+        assert_eq!(switch_on(&[]), None);
+    }
+
+    #[test]
+    fn name_templates_need_a_shared_shape() {
+        let names = [
+            "romania_mandra_1234",
+            "romania_mandra_77",
+            "patriot_ro_5",
+            "ana",
+        ];
+        assert_eq!(
+            name_template(names.into_iter()),
+            Some(("a_a_9".to_string(), 3))
+        );
+        assert_eq!(name_template(["ana", "ion92", "maria"].into_iter()), None);
+    }
 }
