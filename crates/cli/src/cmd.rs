@@ -253,7 +253,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         } => crate::demo::run(accounts, seed, &out).map(|_| ExitCode::SUCCESS),
         Command::Bench(args) => crate::bench::run(&args).map(|_| ExitCode::SUCCESS),
         Command::Detect(args) => {
-            let params = args.params()?;
+            let params = match args.params() {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
             let s = lockstep_detect::detect(&args.inputs, &args.out, &params, args.quiet)?;
             if !args.quiet {
                 print_summary(&s, &args.out);
