@@ -162,11 +162,25 @@ fn parse_loose_datetime(s: &str) -> Option<i64> {
 }
 
 /// Formats unix milliseconds as RFC 3339 UTC with second precision (millis when present).
+/// Hand-written (days-to-civil) because outputs format millions of times.
 pub fn format_time(ms: i64) -> String {
-    match chrono::DateTime::from_timestamp_millis(ms) {
-        Some(dt) if ms % 1000 == 0 => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        None => ms.to_string(),
+    let (secs, milli) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (h, mi, s) = (sod / 3600, sod % 3600 / 60, sod % 60);
+    if milli == 0 {
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    } else {
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
     }
 }
 
@@ -232,6 +246,23 @@ mod tests {
         assert!(parse_time_ms("NaN").is_err());
         assert!(parse_time_ms("9999999999999999").is_err());
         assert_eq!(format_time(want), "2024-11-11T10:00:00Z");
+        // Against chrono across leap years, century rules, the epoch and millis.
+        for ms in [
+            0i64,
+            951_782_400_000,
+            4_102_444_799_999,
+            1_709_164_800_123,
+            978_307_199_000,
+            -1000,
+        ] {
+            let dt = chrono::DateTime::from_timestamp_millis(ms).unwrap();
+            let want = if ms % 1000 == 0 {
+                dt.format("%Y-%m-%dT%H:%M:%SZ")
+            } else {
+                dt.format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            };
+            assert_eq!(format_time(ms), want.to_string(), "{ms}");
+        }
     }
 
     #[test]

@@ -12,15 +12,14 @@ pub struct GraphNode {
     pub score: f64,
 }
 
+/// An edge of the graph files: weight and the attributes a graph tool filters on; the full
+/// evidence (times, gaps, samples) is in edges.csv, keyed by the same source and target.
 pub struct GraphEdge {
     pub source: String,
     pub target: String,
     pub weight: f64,
     pub co_actions: u32,
     pub layers: String,
-    pub first: String,
-    pub last: String,
-    pub median_gap_s: f64,
     pub q_value: f64,
 }
 
@@ -40,14 +39,21 @@ pub fn write_gexf(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> io::
     )?;
     writeln!(
         f,
-        r#"    <attributes class="edge"><attribute id="co_actions" title="co_actions" type="integer"/><attribute id="layers" title="layers" type="string"/><attribute id="first" title="first" type="string"/><attribute id="last" title="last" type="string"/><attribute id="median_gap_s" title="median_gap_s" type="double"/><attribute id="q_value" title="q_value" type="double"/></attributes>"#
+        r#"    <attributes class="edge"><attribute id="co_actions" title="co_actions" type="integer"/><attribute id="layers" title="layers" type="string"/><attribute id="q_value" title="q_value" type="double"/></attributes>"#
     )?;
+    // Nodes get short numeric ids (the account is the label), so that millions of edges do
+    // not repeat long account names.
+    let index: std::collections::HashMap<&str, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
     writeln!(f, "    <nodes>")?;
-    for n in nodes {
-        let id = escape(n.id.as_str());
+    for (i, n) in nodes.iter().enumerate() {
+        let label = escape(n.id.as_str());
         writeln!(
             f,
-            r#"      <node id="{id}" label="{id}"><attvalues><attvalue for="cluster" value="{}"/><attvalue for="score" value="{}"/></attvalues></node>"#,
+            r#"      <node id="{i}" label="{label}"><attvalues><attvalue for="cluster" value="{}"/><attvalue for="score" value="{}"/></attvalues></node>"#,
             n.cluster,
             crate::fixed(n.score, 4)
         )?;
@@ -57,15 +63,12 @@ pub fn write_gexf(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> io::
     for (i, e) in edges.iter().enumerate() {
         writeln!(
             f,
-            r#"      <edge id="{i}" source="{}" target="{}" weight="{}"><attvalues><attvalue for="co_actions" value="{}"/><attvalue for="layers" value="{}"/><attvalue for="first" value="{}"/><attvalue for="last" value="{}"/><attvalue for="median_gap_s" value="{}"/><attvalue for="q_value" value="{:e}"/></attvalues></edge>"#,
-            escape(e.source.as_str()),
-            escape(e.target.as_str()),
+            r#"      <edge id="{i}" source="{}" target="{}" weight="{}"><attvalues><attvalue for="co_actions" value="{}"/><attvalue for="layers" value="{}"/><attvalue for="q_value" value="{:e}"/></attvalues></edge>"#,
+            node_index(&index, &e.source)?,
+            node_index(&index, &e.target)?,
             crate::fixed(e.weight, 6),
             e.co_actions,
             escape(e.layers.as_str()),
-            e.first,
-            e.last,
-            crate::fixed(e.median_gap_s, 3),
             e.q_value
         )?;
     }
@@ -73,6 +76,15 @@ pub fn write_gexf(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> io::
     writeln!(f, "  </graph>")?;
     writeln!(f, "</gexf>")?;
     f.commit()
+}
+
+fn node_index(index: &std::collections::HashMap<&str, usize>, id: &str) -> io::Result<usize> {
+    index.get(id).copied().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("edge names unknown node {id:?}"),
+        )
+    })
 }
 
 /// Writes GraphML (networkx, igraph). Returns the file's sha256.
@@ -89,9 +101,6 @@ pub fn write_graphml(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> i
         ("weight", "edge", "double"),
         ("co_actions", "edge", "int"),
         ("layers", "edge", "string"),
-        ("first", "edge", "string"),
-        ("last", "edge", "string"),
-        ("median_gap_s", "edge", "double"),
         ("q_value", "edge", "double"),
     ] {
         writeln!(
@@ -112,15 +121,12 @@ pub fn write_graphml(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> i
     for e in edges {
         writeln!(
             f,
-            r#"    <edge source="{}" target="{}"><data key="weight">{}</data><data key="co_actions">{}</data><data key="layers">{}</data><data key="first">{}</data><data key="last">{}</data><data key="median_gap_s">{}</data><data key="q_value">{:e}</data></edge>"#,
+            r#"    <edge source="{}" target="{}"><data key="weight">{}</data><data key="co_actions">{}</data><data key="layers">{}</data><data key="q_value">{:e}</data></edge>"#,
             escape(e.source.as_str()),
             escape(e.target.as_str()),
             crate::fixed(e.weight, 6),
             e.co_actions,
             escape(e.layers.as_str()),
-            e.first,
-            e.last,
-            crate::fixed(e.median_gap_s, 3),
             e.q_value
         )?;
     }
@@ -154,9 +160,6 @@ mod tests {
             weight: 1.5,
             co_actions: 3,
             layers: "hashtag;url".into(),
-            first: "2024-11-11T10:00:00Z".into(),
-            last: "2024-11-11T10:01:00Z".into(),
-            median_gap_s: 4.0,
             q_value: 1e-9,
         }];
         type Writer = fn(&Path, &[GraphNode], &[GraphEdge]) -> io::Result<String>;
@@ -168,6 +171,12 @@ mod tests {
             write(&p, &nodes, &edges).unwrap();
             let text = std::fs::read_to_string(&p).unwrap();
             assert!(text.contains("a&lt;&amp;&quot;b"), "{name}");
+            if name.ends_with("gexf") {
+                assert!(
+                    text.contains(r#"<edge id="0" source="0" target="1""#),
+                    "GEXF edges use node ids"
+                );
+            }
             // Parse it back: every start tag closes and the edge is there.
             let mut r = quick_xml::Reader::from_str(&text);
             let (mut depth, mut edges_seen) = (0i32, 0);
