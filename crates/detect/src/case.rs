@@ -148,6 +148,12 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
         "q_value",
         "sample_posts",
     ])?;
+    // Layer-set names, once per distinct set, so graph edges can borrow them.
+    let layer_names: BTreeMap<u32, String> = a
+        .edges
+        .iter()
+        .map(|e| (e.layers, LayerKind::names_in(e.layers).join(";")))
+        .collect();
     let mut edges: Vec<&lockstep_graph::Edge> = a.edges.iter().collect();
     edges.sort_by(|x, y| (name(x.a), name(x.b)).cmp(&(name(y.a), name(y.b))));
     for e in edges {
@@ -156,7 +162,7 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
         } else {
             (name(e.b), name(e.a))
         };
-        let layers = LayerKind::names_in(e.layers).join(";");
+        let layers = layer_names[&e.layers].as_str();
         let samples = e
             .samples
             .iter()
@@ -169,19 +175,19 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
             .collect::<Vec<_>>()
             .join(" ");
         let ge = GraphEdge {
-            source: s.to_string(),
-            target: t.to_string(),
+            source: s,
+            target: t,
             weight: e.weight,
             co_actions: e.co_actions,
             layers,
             q_value: e.q_value,
         };
         w.write_record([
-            ge.source.as_str(),
-            ge.target.as_str(),
+            ge.source,
+            ge.target,
             &fixed(ge.weight, 6),
             &ge.co_actions.to_string(),
-            ge.layers.as_str(),
+            ge.layers,
             &format_time(e.first),
             &format_time(e.last),
             &fixed(e.median_gap_ms as f64 / 1000.0, 3),
@@ -342,8 +348,8 @@ fn report_data(
         .iter()
         .map(|e| {
             (
-                index[e.source.as_str()],
-                index[e.target.as_str()],
+                index[e.source],
+                index[e.target],
                 (e.weight * 1e4).round() / 1e4,
             )
         })

@@ -14,12 +14,13 @@ pub struct GraphNode {
 
 /// An edge of the graph files: weight and the attributes a graph tool filters on; the full
 /// evidence (times, gaps, samples) is in edges.csv, keyed by the same source and target.
-pub struct GraphEdge {
-    pub source: String,
-    pub target: String,
+pub struct GraphEdge<'a> {
+    pub source: &'a str,
+    pub target: &'a str,
     pub weight: f64,
     pub co_actions: u32,
-    pub layers: String,
+    /// Layer names joined by `;`.
+    pub layers: &'a str,
     pub q_value: f64,
 }
 
@@ -64,11 +65,11 @@ pub fn write_gexf(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> io::
         writeln!(
             f,
             r#"      <edge id="{i}" source="{}" target="{}" weight="{}"><attvalues><attvalue for="co_actions" value="{}"/><attvalue for="layers" value="{}"/><attvalue for="q_value" value="{:e}"/></attvalues></edge>"#,
-            node_index(&index, &e.source)?,
-            node_index(&index, &e.target)?,
+            node_index(&index, e.source)?,
+            node_index(&index, e.target)?,
             crate::fixed(e.weight, 6),
             e.co_actions,
-            escape(e.layers.as_str()),
+            escape(e.layers),
             e.q_value
         )?;
     }
@@ -122,11 +123,11 @@ pub fn write_graphml(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> i
         writeln!(
             f,
             r#"    <edge source="{}" target="{}"><data key="weight">{}</data><data key="co_actions">{}</data><data key="layers">{}</data><data key="q_value">{:e}</data></edge>"#,
-            escape(e.source.as_str()),
-            escape(e.target.as_str()),
+            escape(e.source),
+            escape(e.target),
             crate::fixed(e.weight, 6),
             e.co_actions,
-            escape(e.layers.as_str()),
+            escape(e.layers),
             e.q_value
         )?;
     }
@@ -155,11 +156,11 @@ mod tests {
             },
         ];
         let edges = vec![GraphEdge {
-            source: "a<&\"b".into(),
-            target: "c".into(),
+            source: "a<&\"b",
+            target: "c",
             weight: 1.5,
             co_actions: 3,
-            layers: "hashtag;url".into(),
+            layers: "hashtag;url",
             q_value: 1e-9,
         }];
         type Writer = fn(&Path, &[GraphNode], &[GraphEdge]) -> io::Result<String>;
