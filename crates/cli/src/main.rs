@@ -6,10 +6,6 @@ mod demo;
 
 use clap::Parser;
 
-// Events are parsed on one thread and freed on another; glibc's allocator spends a third of the
-// read stage consolidating across threads, mimalloc does not.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

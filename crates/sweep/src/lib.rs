@@ -108,7 +108,7 @@ pub fn sweep(
     let mut pairs = Vec::new();
     // Traces are swept in parallel a slice of them at a time, so the per-trace outputs and
     // the flat result are never both whole in memory.
-    for chunk in groups.chunks(groups.len() / 32 + 1) {
+    for chunk in groups.chunks(groups.len() / 8 + 1) {
         let per_group: Vec<GroupOut> = chunk
             .par_iter()
             .with_min_len(64)
@@ -178,6 +178,9 @@ fn sweep_trace(g: &[Hit], window_ms: i64, max_crowd: u32) -> GroupOut {
     let mut crowd = vec![0u32; n];
     let mut full = vec![0u32; n];
     let mut crowded = 0u64;
+    // Exact upper bound on the records, so a hot trace's buffer is allocated once, not grown
+    // (and copied) a dozen times.
+    let mut partners = 0usize;
     let (mut lo, mut hi) = (0usize, 0usize);
     for i in 0..n {
         while g[i].time - g[lo].time > window_ms {
@@ -187,11 +190,12 @@ fn sweep_trace(g: &[Hit], window_ms: i64, max_crowd: u32) -> GroupOut {
             hi += 1;
         }
         crowd[i] = ((i - lo).min(cap) + (hi - i).min(cap)) as u32;
+        partners += (i - lo).min(cap);
         crowded += u64::from(i - lo > cap);
         full[i] = (hi - lo) as u32;
     }
 
-    let mut recs: Vec<Record> = Vec::new();
+    let mut recs: Vec<Record> = Vec::with_capacity(partners);
     let mut lo = 0usize;
     for i in 0..n {
         while g[i].time - g[lo].time > window_ms {
