@@ -110,6 +110,9 @@ pub fn analyse(
         // Parsing runs on its own thread; interning stays on this one, in file order, so ids
         // are deterministic while the two halves overlap.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(16);
+        // Consumed batches go back to the reader thread to be freed there: the allocator frees
+        // cheaply on the thread that allocated, expensively across threads.
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Vec<lockstep_core::Event>>();
         let file = std::thread::scope(|scope| {
             let reader = scope.spawn(move || {
                 let mut batch = Vec::with_capacity(BATCH);
@@ -117,6 +120,9 @@ pub fn analyse(
                 let mut on_event = |e: lockstep_core::Event| {
                     batch.push(e);
                     if batch.len() == BATCH {
+                        while let Ok(done) = done_rx.try_recv() {
+                            drop(done);
+                        }
                         let _ = tx.send(Batch::Events(std::mem::replace(
                             &mut batch,
                             Vec::with_capacity(BATCH),
@@ -133,16 +139,16 @@ pub fn analyse(
             for msg in rx {
                 match msg {
                     Batch::Events(events) => {
-                        for e in events {
-                            let (ev, acc) = table.push(&e, keep_text);
+                        for e in &events {
+                            let (ev, acc) = table.push(e, keep_text);
                             if let Some(w) = &watchlist {
                                 targets.extend(
-                                    w.matches(&e).into_iter().map(|(ent, att)| (ev, ent, att)),
+                                    w.matches(e).into_iter().map(|(ent, att)| (ev, ent, att)),
                                 );
                             }
                             for l in &layers {
                                 let kind = l.kind();
-                                l.traces(&e, &mut |key| {
+                                l.traces(e, &mut |key| {
                                     let trace = traces.intern(kind, key);
                                     hits.push(Hit {
                                         trace,
@@ -153,6 +159,7 @@ pub fn analyse(
                                 });
                             }
                         }
+                        let _ = done_tx.send(events);
                     }
                     Batch::Bad(q) => {
                         quarantined += 1;
