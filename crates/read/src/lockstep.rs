@@ -1,5 +1,5 @@
 //! lockstep's own schema, as NDJSON or CSV: required `id`, `account`, `time`; optional
-//! `platform`, `kind`, `text`, `hashtags`, `urls`, `mentions`, `sound`, `parent`,
+//! `platform`, `kind`, `text`, `hashtags`, `urls`, `mentions`, `sound`, `media`, `parent`,
 //! `parent_account`, `account_created`, `followers`.
 //!
 //! `time` and `account_created` are RFC 3339 or unix seconds. Lists are JSON arrays in NDJSON
@@ -27,6 +27,7 @@ struct Fields {
     urls: Option<Vec<String>>,
     mentions: Option<Vec<String>>,
     sound: Option<String>,
+    media: Option<String>,
     parent: Option<String>,
     parent_account: Option<String>,
     account_created: Option<String>,
@@ -48,6 +49,7 @@ impl Fields {
         e.text = self.text;
         set_entities(&mut e, self.hashtags, self.mentions, self.urls);
         e.sound = self.sound;
+        e.media = self.media;
         e.parent = self.parent;
         e.parent_account = self.parent_account;
         if let Some(c) = self.account_created {
@@ -73,6 +75,7 @@ struct Record {
     urls: Option<Vec<String>>,
     mentions: Option<Vec<String>>,
     sound: Option<Id>,
+    media: Option<Id>,
     parent: Option<Id>,
     parent_account: Option<Id>,
     account_created: Option<Scalar>,
@@ -96,6 +99,7 @@ pub(crate) fn handle_json(doc: &[u8], line: u64, sink: &mut Sink) {
         urls: r.urls,
         mentions: r.mentions,
         sound: id_text(r.sound),
+        media: id_text(r.media),
         parent: id_text(r.parent),
         parent_account: id_text(r.parent_account),
         account_created: scalar(r.account_created),
@@ -116,6 +120,7 @@ pub(crate) struct Columns {
     urls: Option<usize>,
     mentions: Option<usize>,
     sound: Option<usize>,
+    media: Option<usize>,
     parent: Option<usize>,
     parent_account: Option<usize>,
     account_created: Option<usize>,
@@ -136,6 +141,7 @@ impl Columns {
             urls: h.find("urls"),
             mentions: h.find("mentions"),
             sound: h.find("sound"),
+            media: h.find("media"),
             parent: h.find("parent"),
             parent_account: h.find("parent_account"),
             account_created: h.find("account_created"),
@@ -160,6 +166,7 @@ impl Columns {
             urls: list(self.urls),
             mentions: list(self.mentions),
             sound: row.id(self.sound),
+            media: row.id(self.media),
             parent: row.id(self.parent),
             parent_account: row.id(self.parent_account),
             account_created: row.id(self.account_created),

@@ -318,3 +318,25 @@ fn lockstep_csv() {
     );
     assert_eq!(r.bad[0].raw, "c3,carol,1731319260,post,too few");
 }
+
+#[test]
+fn lockstep_media_field_in_json_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("m.ndjson");
+    std::fs::write(
+        &json,
+        "{\"id\":\"1\",\"account\":\"a\",\"time\":1731319200,\"media\":987654321987654321}\n",
+    )
+    .unwrap();
+    let csv = dir.path().join("m.csv");
+    std::fs::write(
+        &csv,
+        "id,account,time,media\n1,a,2024-11-11T10:00:00Z,phash:ff00\n",
+    )
+    .unwrap();
+    assert_eq!(
+        read(&json).events[0].media.as_deref(),
+        Some("987654321987654321")
+    );
+    assert_eq!(read(&csv).events[0].media.as_deref(), Some("phash:ff00"));
+}
