@@ -19,15 +19,13 @@ pub struct BenchArgs {
     /// Scratch folder (default: a temporary folder, removed afterwards).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Reuse the throughput data a previous run left in `--dir` (same `--events`) instead of
+    /// generating it again.
+    #[arg(long, requires = "dir")]
+    pub reuse: bool,
 }
 
-/// Peak resident memory of this process so far, from /proc (Linux), in MiB.
-fn peak_rss_mib() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
+use lockstep_detect::peak_rss_mib;
 
 /// Resets the peak-memory mark so a stage is measured alone (Linux ≥ 4.0; ignored elsewhere).
 fn reset_peak_rss() {
@@ -72,7 +70,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         }
     };
     if args.events > 0 {
-        throughput(args.events, dir)?;
+        throughput(args.events, dir, args.reuse)?;
     }
     if !args.no_quality {
         quality(dir)?;
@@ -80,7 +78,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
-fn throughput(events: u64, dir: &Path) -> Result<()> {
+fn throughput(events: u64, dir: &Path, reuse: bool) -> Result<()> {
     // The default scenario writes about 22 events per account; size it to the target.
     let accounts = (events / 22).max(1000) as usize;
     let sc = lockstep_sim::Scenario {
@@ -89,15 +87,21 @@ fn throughput(events: u64, dir: &Path) -> Result<()> {
         ..lockstep_sim::Scenario::romania_2024()
     };
     let sim_dir = dir.join("throughput");
-    println!("generating ~{events} events ({accounts} accounts) …");
-    let t = Instant::now();
-    let s = lockstep_sim::simulate(&sc, &sim_dir)?;
-    let gen_s = t.elapsed().as_secs_f64();
-    let n = s.videos + s.comments;
-    println!(
-        "generated {n} events in {gen_s:.1} s ({:.0} events/s)",
-        n as f64 / gen_s
-    );
+    let scenario_file = sim_dir.join("scenario.toml");
+    let same = lockstep_sim::Scenario::from_toml_file(&scenario_file).is_ok_and(|old| old == sc);
+    if reuse && same && sim_dir.join("truth.csv").exists() {
+        println!("reusing the data in {}", sim_dir.display());
+    } else {
+        println!("generating ~{events} events ({accounts} accounts) …");
+        let t = Instant::now();
+        let s = lockstep_sim::simulate(&sc, &sim_dir)?;
+        let gen_s = t.elapsed().as_secs_f64();
+        let n = s.videos + s.comments;
+        println!(
+            "generated {n} events in {gen_s:.1} s ({:.0} events/s)",
+            n as f64 / gen_s
+        );
+    }
     reset_peak_rss();
     let t = Instant::now();
     let summary = lockstep_detect::detect(
@@ -109,7 +113,9 @@ fn throughput(events: u64, dir: &Path) -> Result<()> {
     let total = t.elapsed().as_secs_f64();
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header(["stage", "seconds", "items", "items/s", "events/s"]);
+    table.set_header([
+        "stage", "seconds", "items", "items/s", "events/s", "peak MiB",
+    ]);
     for st in &summary.stages {
         table.add_row([
             st.name.clone(),
@@ -117,6 +123,7 @@ fn throughput(events: u64, dir: &Path) -> Result<()> {
             st.items.to_string(),
             format!("{:.0}", st.per_second()),
             format!("{:.0}", summary.read as f64 / st.seconds.max(1e-9)),
+            st.peak_mib.map_or("-".into(), |m| format!("{m:.0}")),
         ]);
     }
     table.add_row([
@@ -125,13 +132,16 @@ fn throughput(events: u64, dir: &Path) -> Result<()> {
         summary.read.to_string(),
         format!("{:.0}", summary.read as f64 / total),
         format!("{:.0}", summary.read as f64 / total),
+        peak_rss_mib().map_or("-".into(), |m| format!("{m:.0}")),
     ]);
     println!("{table}");
     println!(
-        "detect: {} events, {} hits ({} crowded), {} pairs tested, {} edges kept, {} clusters; peak memory {:.0} MiB",
+        "detect: {} events, {} hits ({} crowded), {} candidate co-actions, {} pair-trace records, {} pairs tested, {} edges kept, {} clusters; peak memory {:.0} MiB",
         summary.read,
         summary.hits,
         summary.crowded_hits,
+        summary.co_action_records,
+        summary.pair_traces,
         summary.pairs_tested,
         summary.edges_kept,
         summary.clusters,

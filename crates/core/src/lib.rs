@@ -4,6 +4,9 @@
 //! share. Readers turn each input format into events or [`Quarantined`] records; nothing is
 //! dropped silently.
 
+mod arena;
+pub use arena::StrArena;
+
 use serde::{Deserialize, Serialize};
 
 /// What kind of action an event is.

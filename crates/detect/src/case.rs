@@ -20,6 +20,8 @@ pub struct Stage {
     pub name: String,
     pub seconds: f64,
     pub items: u64,
+    /// Peak resident memory of the process so far (MiB), where the OS reports it.
+    pub peak_mib: Option<f64>,
 }
 
 impl Stage {
@@ -28,11 +30,20 @@ impl Stage {
             name: name.into(),
             seconds: start.elapsed().as_secs_f64(),
             items,
+            peak_mib: peak_rss_mib(),
         }
     }
     pub fn per_second(&self) -> f64 {
         self.items as f64 / self.seconds.max(1e-9)
     }
+}
+
+/// Peak resident memory of this process so far, from /proc (Linux), in MiB.
+pub fn peak_rss_mib() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 /// The figures a run reports at the end (also the manifest's `counts`).
@@ -47,6 +58,9 @@ pub struct CaseSummary {
     pub traces: u64,
     pub crowded_hits: u64,
     pub co_action_records: u64,
+    /// (pair, trace) records the sweep kept for testing; pairs that co-acted only once are
+    /// counted in `pairs_tested` without one.
+    pub pair_traces: u64,
     pub pairs_tested: u64,
     pub edges_kept: u64,
     pub clusters: usize,
@@ -169,7 +183,7 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
             .map(|&(x, y)| {
                 format!(
                     "{}~{}",
-                    a.table.ev_id[x as usize], a.table.ev_id[y as usize]
+                    &a.table.ev_id[x as usize], &a.table.ev_id[y as usize]
                 )
             })
             .collect::<Vec<_>>()
@@ -243,6 +257,7 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
         traces: a.sweep.traces,
         crowded_hits: a.sweep.crowded_hits,
         co_action_records: a.sweep.co_action_records,
+        pair_traces: a.sweep.pair_traces,
         pairs_tested: a.significance.tested,
         edges_kept: a.edges.len() as u64,
         clusters: a.clusters.len(),

@@ -445,9 +445,7 @@ fn post(a: &Analysis, ev: u32) -> EvidencePost {
         time: format_time(t.ev_time[ev as usize]),
         platform: t.platform(ev).to_string(),
         kind: t.ev_kind[ev as usize].as_str().to_string(),
-        text: t.ev_text[ev as usize]
-            .as_ref()
-            .map(|s| s.chars().take(280).collect()),
+        text: t.text(ev).map(|s| s.chars().take(280).collect()),
         link: t.link(ev),
     }
 }

@@ -10,7 +10,7 @@ mod table;
 pub mod text;
 pub mod watchlist;
 
-pub use case::{CaseSummary, Stage};
+pub use case::{peak_rss_mib, CaseSummary, Stage};
 pub use explain::ClusterReport;
 pub use params::Params;
 pub use table::EventTable;
@@ -195,8 +195,11 @@ pub fn analyse(
     if keep_text {
         let t = Instant::now();
         let pb = spinner(quiet, "near-duplicate text");
-        let texts: Vec<Option<&str>> = table.ev_text.iter().map(|t| t.as_deref()).collect();
-        let (fam, lengths) = text::families(&texts, params.text_similarity, params.text_min_tokens);
+        let (fam, lengths) = text::families(
+            &table.ev_text,
+            params.text_similarity,
+            params.text_min_tokens,
+        );
         // A family is a script when its typical (median) text is long: judged on the family,
         // not on whichever text happened to come first.
         let mut family_lengths: rustc_hash::FxHashMap<u32, Vec<u32>> = Default::default();
@@ -243,6 +246,8 @@ pub fn analyse(
             (params.text_window_s * 1000.0).round() as i64,
         )),
         max_crowd: params.max_crowd,
+        // Edges need min_co_actions; with two or more, pairs met once need not be kept.
+        skip_single_pairs: params.min_co_actions >= 2,
     };
     let (mut pair_traces, exposure, sweep) =
         lockstep_sweep::sweep(&mut hits, table.accounts.len(), sp);
@@ -257,6 +262,7 @@ pub fn analyse(
     };
     let (mut edges, significance) = lockstep_graph::significant_edges(
         &mut pair_traces,
+        sweep.single_pairs,
         |tr| traces.layer(tr).bit(),
         &exposure,
         sig,

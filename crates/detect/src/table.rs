@@ -1,6 +1,6 @@
 //! The columnar event table: accounts interned to dense ids, one slot per event.
 
-use lockstep_core::{Event, Kind};
+use lockstep_core::{Event, Kind, StrArena};
 use rustc_hash::FxHashMap;
 
 #[derive(Default)]
@@ -12,10 +12,11 @@ pub struct EventTable {
     pub platforms: Vec<String>,
     pub ev_account: Vec<u32>,
     pub ev_time: Vec<i64>,
-    pub ev_id: Vec<Box<str>>,
+    pub ev_id: StrArena,
     pub ev_kind: Vec<Kind>,
     pub ev_platform: Vec<u8>,
-    pub ev_text: Vec<Option<Box<str>>>,
+    /// Empty when the event has no text (or texts are not kept).
+    pub ev_text: StrArena,
     /// Each event's folded hashtags as ids into `tags` (CSR: `ev_tags_at[e]..ev_tags_at[e+1]`),
     /// for the marker-hashtag signal whatever layers are on.
     pub ev_tags_at: Vec<u32>,
@@ -78,13 +79,12 @@ impl EventTable {
         self.ev_tags_at.push(self.ev_tags.len() as u32);
         self.ev_account.push(acc);
         self.ev_time.push(e.time_ms);
-        self.ev_id.push(e.id.as_str().into());
+        self.ev_id.push(&e.id);
         self.ev_kind.push(e.kind);
         self.ev_platform.push(platform.min(255) as u8);
-        self.ev_text.push(if keep_text {
-            e.text.as_deref().filter(|t| !t.is_empty()).map(Into::into)
-        } else {
-            None
+        self.ev_text.push(match &e.text {
+            Some(t) if keep_text => t,
+            _ => "",
         });
         (idx, acc)
     }
@@ -100,6 +100,11 @@ impl EventTable {
     /// The folded hashtag ids of an event.
     pub fn tags_of(&self, ev: usize) -> &[u32] {
         &self.ev_tags[self.ev_tags_at[ev] as usize..self.ev_tags_at[ev + 1] as usize]
+    }
+
+    /// The event's text, if it has one and texts are kept.
+    pub fn text(&self, ev: u32) -> Option<&str> {
+        Some(&self.ev_text[ev as usize]).filter(|t| !t.is_empty())
     }
 
     pub fn platform(&self, ev: u32) -> &str {

@@ -12,20 +12,27 @@
 
 use lockstep_trace::fold;
 use rayon::prelude::*;
-use unicode_normalization::UnicodeNormalization;
 use xxhash_rust::xxh3::xxh3_64;
 
 const BANDS: usize = 20;
 const ROWS: usize = 3;
 
-/// Hashes of the words of a text after normalization, in order.
-fn word_hashes(text: &str) -> Vec<u64> {
-    let mut out = Vec::new();
+/// Appends the hashes of the words of a text after normalization, in order. (NFKC before
+/// the fold is not needed: the fold's NFKD of an NFKC form equals the NFKD of the original.)
+fn word_hashes(text: &str, out: &mut Vec<u64>, buf: &mut String) {
     for w in text.split_whitespace() {
         if w.starts_with('#') || w.starts_with('@') || w.contains("://") || w.starts_with("www.") {
             continue;
         }
-        let folded = fold(&w.nfkc().collect::<String>());
+        let folded: &str = if w.is_ascii() {
+            buf.clear();
+            buf.push_str(w);
+            buf.make_ascii_lowercase();
+            buf
+        } else {
+            *buf = fold(w);
+            buf
+        };
         out.extend(
             folded
                 .split(|c: char| !c.is_alphanumeric())
@@ -33,11 +40,9 @@ fn word_hashes(text: &str) -> Vec<u64> {
                 .map(|t| xxh3_64(t.as_bytes())),
         );
     }
-    out
 }
 
-/// splitmix64's finalizer: a cheap, well-mixed permutation of u64, used to derive the MinHash
-/// functions from one shingle hash.
+/// splitmix64's finalizer: a cheap, well-mixed permutation of u64.
 fn mix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -48,17 +53,41 @@ fn mix(mut x: u64) -> u64 {
 /// do not match while edited copies (a swapped or dropped word, emoji, case) share most of
 /// them — hashed, sorted, de-duplicated. Empty for texts of fewer than `min_words` words.
 pub fn shingles(text: &str, min_words: usize) -> Vec<u64> {
-    let w = word_hashes(text);
-    if w.len() < min_words.max(2) {
-        return Vec::new();
-    }
-    let mut out: Vec<u64> = w
-        .windows(2)
-        .map(|p| mix(p[0] ^ p[1].rotate_left(17)))
-        .collect();
-    out.sort_unstable();
-    out.dedup();
+    let mut out = Vec::new();
+    shingles_into(
+        text,
+        min_words,
+        &mut out,
+        &mut Vec::new(),
+        &mut String::new(),
+    );
     out
+}
+
+/// [`shingles`] appended to `out`, with caller-owned scratch buffers.
+fn shingles_into(
+    text: &str,
+    min_words: usize,
+    out: &mut Vec<u64>,
+    words: &mut Vec<u64>,
+    buf: &mut String,
+) {
+    words.clear();
+    word_hashes(text, words, buf);
+    if words.len() < min_words.max(2) {
+        return;
+    }
+    let start = out.len();
+    out.extend(words.windows(2).map(|p| mix(p[0] ^ p[1].rotate_left(17))));
+    out[start..].sort_unstable();
+    let mut n = start;
+    for i in start..out.len() {
+        if i == start || out[i] != out[n - 1] {
+            out[n] = out[i];
+            n += 1;
+        }
+    }
+    out.truncate(n);
 }
 
 pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
@@ -82,12 +111,36 @@ pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     }
 }
 
+/// The MinHash functions: multiply-shift `(a·x) >> 32` with odd multipliers from a fixed
+/// seed. Shingle hashes are already uniformly mixed, so one multiplication per function
+/// suffices (the former per-function splitmix cost 60 mixes per shingle).
+const MULTIPLIERS: [u64; BANDS * ROWS] = {
+    let mut m = [0u64; BANDS * ROWS];
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut i = 0;
+    while i < m.len() {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        m[i] = (z ^ (z >> 31)) | 1;
+        i += 1;
+    }
+    m
+};
+
+/// One LSH band's key: the band's `ROWS` MinHash values, mixed.
 fn band_hash(toks: &[u64], band: usize) -> u64 {
+    let mut mins = [u32::MAX; ROWS];
+    let ms = &MULTIPLIERS[band * ROWS..(band + 1) * ROWS];
+    for &t in toks {
+        for r in 0..ROWS {
+            mins[r] = mins[r].min((t.wrapping_mul(ms[r]) >> 32) as u32);
+        }
+    }
     let mut h = band as u64;
-    for r in 0..ROWS {
-        let seed = mix(((band * ROWS + r) as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        let m = toks.iter().map(|&t| mix(t ^ seed)).min().unwrap_or(0);
-        h = mix(h ^ m.rotate_left(r as u32 * 13));
+    for m in mins {
+        h = mix(h ^ u64::from(m));
     }
     h
 }
@@ -116,35 +169,69 @@ impl UnionFind {
 /// of its family's first text, or `None` for texts without a near-duplicate (or too short);
 /// and each text's length in distinct word bigrams.
 pub fn families(
-    texts: &[Option<&str>],
+    texts: &lockstep_core::StrArena,
     similarity: f64,
     min_tokens: usize,
 ) -> (Vec<Option<u32>>, Vec<u32>) {
-    let toks: Vec<Vec<u64>> = texts
-        .par_iter()
-        .map(|t| t.map(|t| shingles(t, min_tokens)).unwrap_or_default())
+    let n = texts.len();
+    // Shingle sets in one flat buffer (CSR), built a chunk of texts per job: no allocation
+    // per text.
+    const CHUNK: usize = 16_384;
+    let parts: Vec<(Vec<u64>, Vec<u32>)> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let chunk = c * CHUNK..n.min((c + 1) * CHUNK);
+            let (mut flat, mut lens) = (Vec::new(), Vec::with_capacity(chunk.len()));
+            let (mut words, mut buf) = (Vec::new(), String::new());
+            for i in chunk {
+                let before = flat.len();
+                shingles_into(&texts[i], min_tokens, &mut flat, &mut words, &mut buf);
+                lens.push((flat.len() - before) as u32);
+            }
+            (flat, lens)
+        })
         .collect();
-    let mut uf = UnionFind((0..texts.len() as u32).collect());
+    let mut at: Vec<usize> = Vec::with_capacity(n + 1);
+    at.push(0);
+    let mut flat: Vec<u64> = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+    for (f, lens) in parts {
+        flat.extend_from_slice(&f);
+        for l in lens {
+            at.push(at.last().copied().unwrap_or(0) + l as usize);
+        }
+    }
+    let toks = |i: usize| &flat[at[i]..at[i + 1]];
+    let with_toks: Vec<u32> = (0..n as u32)
+        .filter(|&i| at[i as usize + 1] > at[i as usize])
+        .collect();
+    // Band keys carry the text's index in their low bits, so one sort of u64 groups a band's
+    // buckets in index order. Truncating the hash merges a few unrelated buckets, which only
+    // adds candidates that the exact Jaccard check rejects.
+    let idx_bits = (u64::BITS - (n as u64).leading_zeros()).max(1);
+    let idx_mask = (1u64 << idx_bits) - 1;
+    let mut keys: Vec<u64> = Vec::with_capacity(with_toks.len());
+    let mut uf = UnionFind((0..n as u32).collect());
     for band in 0..BANDS {
-        let mut keys: Vec<(u64, u32)> = toks
-            .par_iter()
-            .enumerate()
-            .filter(|(_, t)| !t.is_empty())
-            .map(|(i, t)| (band_hash(t, band), i as u32))
-            .collect();
+        keys.clear();
+        keys.par_extend(
+            with_toks
+                .par_iter()
+                .map(|&i| (band_hash(toks(i as usize), band) & !idx_mask) | u64::from(i)),
+        );
         keys.par_sort_unstable();
         let mut s = 0;
         while s < keys.len() {
+            let bucket = keys[s] & !idx_mask;
             let mut e = s + 1;
-            while e < keys.len() && keys[e].0 == keys[s].0 {
+            while e < keys.len() && keys[e] & !idx_mask == bucket {
                 e += 1;
             }
-            let first = keys[s].1;
+            let first = (keys[s] & idx_mask) as u32;
             for k in s + 1..e {
-                let x = keys[k].1;
-                for y in [first, keys[k - 1].1] {
+                let x = (keys[k] & idx_mask) as u32;
+                for y in [first, (keys[k - 1] & idx_mask) as u32] {
                     if uf.find(x) != uf.find(y)
-                        && jaccard(&toks[x as usize], &toks[y as usize]) >= similarity
+                        && jaccard(toks(x as usize), toks(y as usize)) >= similarity
                     {
                         uf.union(x, y);
                     }
@@ -153,12 +240,12 @@ pub fn families(
             s = e;
         }
     }
-    let roots: Vec<u32> = (0..texts.len() as u32).map(|i| uf.find(i)).collect();
-    let mut size = vec![0u32; texts.len()];
+    let roots: Vec<u32> = (0..n as u32).map(|i| uf.find(i)).collect();
+    let mut size = vec![0u32; n];
     for &r in &roots {
         size[r as usize] += 1;
     }
-    let lengths = toks.iter().map(|t| t.len() as u32).collect();
+    let lengths = (0..n).map(|i| (at[i + 1] - at[i]) as u32).collect();
     (
         roots
             .iter()
@@ -187,7 +274,10 @@ mod tests {
             "azi eu si la mai de azi eu",
             "eu la azi de si mai eu azi",
         ];
-        let input: Vec<Option<&str>> = texts.iter().map(|t| Some(*t)).collect();
+        let mut input = lockstep_core::StrArena::default();
+        for t in texts {
+            input.push(t);
+        }
         let (fam, _) = families(&input, 0.6, 4);
         assert_eq!(fam[0], Some(0));
         assert_eq!(

@@ -44,7 +44,10 @@ pub struct Edge {
 
 /// Sorts per-trace records by pair and returns each pair's range.
 fn pair_groups(pair_traces: &mut [PairTrace]) -> Vec<(usize, usize)> {
-    pair_traces.par_sort_unstable_by_key(|p| (p.pair, p.first, p.trace));
+    let key = |p: &PairTrace| (p.pair, p.first, p.trace);
+    if !pair_traces.is_sorted_by_key(key) {
+        pair_traces.par_sort_unstable_by_key(key);
+    }
     let mut bounds = Vec::new();
     let mut s = 0;
     for i in 1..=pair_traces.len() {
@@ -134,12 +137,19 @@ fn bh_qvalues(p: &[f64], m: usize) -> Vec<f64> {
 /// [`Edge`]s only for the pairs that are kept: most observed pairs co-act once and never need
 /// one. Equivalent to [`build_edges`] then [`test_edges`], except that pairs below
 /// `min_co_actions` count in BH's `m` but are not ranked (stricter, never looser).
+/// `single_pairs` are pairs the sweep saw co-act once and did not materialize: they count as
+/// tested (in `m`) and below `min_co_actions`.
 pub fn significant_edges(
     pair_traces: &mut [PairTrace],
+    single_pairs: u64,
     layer_bit: impl Fn(u32) -> u32 + Sync,
     exposure: &Exposure,
     p: SignificanceParams,
 ) -> (Vec<Edge>, SignificanceReport) {
+    assert!(
+        single_pairs == 0 || p.min_co_actions >= 2,
+        "pairs with one co-action were skipped but could be kept"
+    );
     let bounds = pair_groups(pair_traces);
     let pts: &[PairTrace] = pair_traces;
     // Pairs that can be kept at all, with their expected count and p-value.
@@ -158,11 +168,12 @@ pub fn significant_edges(
         })
         .collect();
     let pvals: Vec<f64> = candidates.iter().map(|c| c.2).collect();
-    let q = bh_qvalues(&pvals, bounds.len());
+    let tested = bounds.len() + single_pairs as usize;
+    let q = bh_qvalues(&pvals, tested);
     drop(pvals);
     let mut report = SignificanceReport {
-        tested: bounds.len() as u64,
-        below_min_co_actions: (bounds.len() - candidates.len()) as u64,
+        tested: tested as u64,
+        below_min_co_actions: (tested - candidates.len()) as u64,
         ..Default::default()
     };
     let mut edges: Vec<Edge> = candidates
@@ -620,7 +631,7 @@ mod one_pass_tests {
             &exposure,
             p,
         );
-        let (got, got_rep) = significant_edges(&mut pts, |t| 1 << (t % 8), &exposure, p);
+        let (got, got_rep) = significant_edges(&mut pts, 0, |t| 1 << (t % 8), &exposure, p);
         assert!(
             !want.is_empty() && want.len() < want_rep.tested as usize,
             "the test must keep some and drop some"

@@ -9,6 +9,13 @@
 //! Nearest-first keeps the evidence that matters: in a burst, whoever acted within seconds of
 //! you. Exposure (what the significance test calls chance) counts the same capped partners.
 //!
+//! Most account pairs that meet at all meet once, by chance, and can never be kept when an edge
+//! needs two co-actions. With `skip_single_pairs`, a first pass counts every pair's candidate
+//! co-actions in a small sketch ([`PairSketch`]: saturating 2-bit counters, never
+//! under-counting) and the second pass materializes only pairs seen at least twice; the others
+//! are counted ([`SweepReport::single_pairs`]) so the significance test still knows how many
+//! pairs were tested.
+//!
 //! Output is one [`PairTrace`] per (account pair, trace) and the per-account [`Exposure`].
 //! Everything is integer arithmetic or order-independent, so results are identical for any
 //! thread count.
@@ -33,6 +40,9 @@ pub struct SweepParams<'a> {
     pub wide: Option<(&'a (dyn Fn(u32) -> bool + Sync), i64)>,
     /// A hit pairs with at most this many earlier hits in its window, the nearest in time.
     pub max_crowd: u32,
+    /// Do not materialize pairs with a single candidate co-action over all traces (they are
+    /// counted in [`SweepReport::single_pairs`]). Safe whenever edges need ≥ 2 co-actions.
+    pub skip_single_pairs: bool,
 }
 
 /// Fixed-point scale for co-action weights, so sums do not depend on summation order.
@@ -84,6 +94,90 @@ pub struct SweepReport {
     /// Candidate co-action records examined (the work actually done).
     pub co_action_records: u64,
     pub pair_traces: u64,
+    /// Pairs with exactly one candidate co-action overall, not materialized (with
+    /// `skip_single_pairs`); each is a distinct pair with one co-action.
+    pub single_pairs: u64,
+}
+
+/// Saturating per-pair counters (0, 1, ≥ 2) in a count-min sketch: two 2-bit cells in one
+/// cache line per pair. A pair's count is the minimum of its cells, so it is never
+/// under-counted; a pair seen once reads as "≥ 2" only if both cells were hit by other pairs
+/// (about 3 % at the size chosen), which merely keeps it for the exact count later. Updates
+/// are atomic `fetch_or`s, so the result does not depend on thread interleaving.
+pub struct PairSketch {
+    words: Vec<std::sync::atomic::AtomicU64>,
+    lines_mask: u64,
+}
+
+impl PairSketch {
+    /// A sketch for about `items` updates: 8 cells per update.
+    pub fn new(items: u64) -> PairSketch {
+        let cells = (items.saturating_mul(8))
+            .next_power_of_two()
+            .clamp(1 << 16, 1 << 34);
+        let words = (cells / 32) as usize;
+        PairSketch {
+            words: (0..words)
+                .map(|_| std::sync::atomic::AtomicU64::new(0))
+                .collect(),
+            lines_mask: (words / 8) as u64 - 1,
+        }
+    }
+
+    /// The two (word, bit offset) cells of a pair.
+    fn cells(&self, pair: u64) -> [(usize, u32); 2] {
+        let h = mix64(pair);
+        let line = ((h >> 16) & self.lines_mask) as usize * 8;
+        // 256 cells of 2 bits per 64-byte line; two cells from the low 16 bits.
+        let c = |x: u64| (line + (x >> 5) as usize % 8, (x as u32 & 31) * 2);
+        [c(h & 0xff), c((h >> 8) & 0xff)]
+    }
+
+    pub fn add(&self, pair: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        for (w, off) in self.cells(pair) {
+            let old = self.words[w].fetch_or(1 << off, Relaxed);
+            if old & (1 << off) != 0 && old & (2 << off) == 0 {
+                self.words[w].fetch_or(2 << off, Relaxed);
+            }
+        }
+    }
+
+    /// True when the pair may have been added twice or more (always true if it was).
+    pub fn at_least_two(&self, pair: u64) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.cells(pair)
+            .iter()
+            .all(|&(w, off)| self.words[w].load(Relaxed) & (2 << off) != 0)
+    }
+}
+
+/// splitmix64's finalizer.
+fn mix64(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn pair_key(a: u32, b: u32) -> u64 {
+    let (a, b) = if a < b { (a, b) } else { (b, a) };
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+/// Calls `f` with every candidate co-action (later hit `i`, earlier hit `j`) of one trace:
+/// other accounts, within the window, at most `cap` nearest earlier hits.
+fn for_each_candidate(g: &[Hit], window_ms: i64, cap: usize, mut f: impl FnMut(usize, usize)) {
+    let mut lo = 0usize;
+    for i in 0..g.len() {
+        while g[i].time - g[lo].time > window_ms {
+            lo += 1;
+        }
+        for j in lo.max(i.saturating_sub(cap))..i {
+            if g[j].account != g[i].account {
+                f(i, j);
+            }
+        }
+    }
 }
 
 /// Sorts `hits` and sweeps them. `n_accounts` bounds the account ids.
@@ -92,52 +186,92 @@ pub fn sweep(
     n_accounts: usize,
     p: SweepParams,
 ) -> (Vec<PairTrace>, Exposure, SweepReport) {
+    use std::sync::atomic::{AtomicU32, AtomicU64};
     hits.par_sort_unstable();
     let groups = group_bounds(hits);
     let hits_ro: &[Hit] = hits;
-    let mut exposure = Exposure {
-        hits: vec![0; n_accounts],
-        crowd: vec![0; n_accounts],
-        total_hits: hits.len() as u64,
+    let window_of = |g: &[Hit]| {
+        p.wide
+            .filter(|(wide, _)| wide(g[0].trace))
+            .map_or(p.window_ms, |(_, w)| w)
     };
+    let cap = p.max_crowd as usize;
+    // First pass: count each pair's candidate co-actions (saturating at 2).
+    let sketch = p.skip_single_pairs.then(|| {
+        let bound: u64 = groups
+            .par_iter()
+            .map(|&(s, e)| {
+                let g = &hits_ro[s..e];
+                let w = window_of(g);
+                let mut lo = 0usize;
+                let mut n = 0u64;
+                for i in 0..g.len() {
+                    while g[i].time - g[lo].time > w {
+                        lo += 1;
+                    }
+                    n += (i - lo).min(cap) as u64;
+                }
+                n
+            })
+            .sum();
+        let sketch = PairSketch::new(bound);
+        groups.par_iter().with_min_len(64).for_each(|&(s, e)| {
+            let g = &hits_ro[s..e];
+            for_each_candidate(g, window_of(g), cap, |i, j| {
+                sketch.add(pair_key(g[i].account, g[j].account))
+            });
+        });
+        sketch
+    });
+
+    // Second pass. Exposure sums are integers, so atomic adds in any order give one result.
+    let exp_hits: Vec<AtomicU32> = (0..n_accounts).map(|_| AtomicU32::new(0)).collect();
+    let exp_crowd: Vec<AtomicU64> = (0..n_accounts).map(|_| AtomicU64::new(0)).collect();
     let mut report = SweepReport {
         hits: hits.len() as u64,
         traces: groups.len() as u64,
         ..Default::default()
     };
     let mut pairs = Vec::new();
-    // Traces are swept in parallel a slice of them at a time, so the per-trace outputs and
-    // the flat result are never both whole in memory.
+    // Traces are swept in parallel a slice of them at a time, so the per-job outputs and the
+    // flat result are never both whole in memory.
     for chunk in groups.chunks(groups.len() / 8 + 1) {
-        let per_group: Vec<GroupOut> = chunk
+        let outs: Vec<JobOut> = chunk
             .par_iter()
             .with_min_len(64)
-            .map(|&(s, e)| {
+            .fold(JobOut::default, |mut out, &(s, e)| {
                 let g = &hits_ro[s..e];
-                let window_ms = p
-                    .wide
-                    .filter(|(wide, _)| wide(g[0].trace))
-                    .map_or(p.window_ms, |(_, w)| w);
-                sweep_trace(g, window_ms, p.max_crowd)
+                let ctx = TraceCtx {
+                    window_ms: window_of(g),
+                    cap,
+                    sketch: sketch.as_ref(),
+                    exp_hits: &exp_hits,
+                    exp_crowd: &exp_crowd,
+                };
+                sweep_trace(g, &ctx, &mut out);
+                out
             })
             .collect();
-        for (g, &(s, _)) in per_group.into_iter().zip(chunk) {
-            for (h, &c) in hits_ro[s..].iter().zip(&g.crowd) {
-                exposure.hits[h.account as usize] += 1;
-                exposure.crowd[h.account as usize] += u64::from(c);
-            }
-            if g.crowded > 0 {
-                report.crowded_hits += g.crowded;
-                report.crowded_traces.push((hits_ro[s].trace, g.crowded));
-            }
-            report.co_action_records += g.records;
-            pairs.extend(g.pairs);
+        for o in outs {
+            report.crowded_hits += o.crowded;
+            report.co_action_records += o.records;
+            report.single_pairs += o.single_pairs;
+            report.crowded_traces.extend(o.crowded_traces);
+            pairs.extend(o.pairs);
         }
     }
     report
         .crowded_traces
         .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    // Jobs finish in any order: put the pairs in a canonical one (the order the significance
+    // test groups them in, which then need not sort again).
+    pairs.par_sort_unstable_by_key(|p| (p.pair, p.first, p.trace));
     report.pair_traces = pairs.len() as u64;
+    let exposure = Exposure {
+        hits: exp_hits.into_iter().map(AtomicU32::into_inner).collect(),
+        crowd: exp_crowd.into_iter().map(AtomicU64::into_inner).collect(),
+        total_hits: hits.len() as u64,
+    };
     (pairs, exposure, report)
 }
 
@@ -153,12 +287,22 @@ fn group_bounds(hits: &[Hit]) -> Vec<(usize, usize)> {
     out
 }
 
-struct GroupOut {
-    /// Partners each hit's two-sided window offered (capped per side).
-    crowd: Vec<u32>,
+/// What one parallel job of the second pass produced.
+#[derive(Default)]
+struct JobOut {
     crowded: u64,
     records: u64,
+    single_pairs: u64,
+    crowded_traces: Vec<(u32, u64)>,
     pairs: Vec<PairTrace>,
+}
+
+struct TraceCtx<'a> {
+    window_ms: i64,
+    cap: usize,
+    sketch: Option<&'a PairSketch>,
+    exp_hits: &'a [std::sync::atomic::AtomicU32],
+    exp_crowd: &'a [std::sync::atomic::AtomicU64],
 }
 
 /// One co-action candidate inside a trace: the later hit `i` and an earlier hit `j`.
@@ -171,76 +315,87 @@ struct Record {
     weight: u32,
 }
 
-fn sweep_trace(g: &[Hit], window_ms: i64, max_crowd: u32) -> GroupOut {
-    let n = g.len();
-    let cap = max_crowd as usize;
-    // Partners each hit can examine (capped), and the full window size (for the weight).
-    let mut crowd = vec![0u32; n];
-    let mut full = vec![0u32; n];
-    let mut crowded = 0u64;
-    // Exact upper bound on the records, so a hot trace's buffer is allocated once, not grown
-    // (and copied) a dozen times.
-    let mut partners = 0usize;
-    let (mut lo, mut hi) = (0usize, 0usize);
-    for i in 0..n {
-        while g[i].time - g[lo].time > window_ms {
-            lo += 1;
-        }
-        while hi + 1 < n && g[hi + 1].time - g[i].time <= window_ms {
-            hi += 1;
-        }
-        crowd[i] = ((i - lo).min(cap) + (hi - i).min(cap)) as u32;
-        partners += (i - lo).min(cap);
-        crowded += u64::from(i - lo > cap);
-        full[i] = (hi - lo) as u32;
-    }
+/// Per-thread buffers, reused from trace to trace: allocating them afresh for every hot
+/// trace cost more (in page faults) than the sweep itself.
+#[derive(Default)]
+struct Scratch {
+    full: Vec<u32>,
+    recs: Vec<Record>,
+}
 
-    let mut recs: Vec<Record> = Vec::with_capacity(partners);
-    let mut lo = 0usize;
-    for i in 0..n {
-        while g[i].time - g[lo].time > window_ms {
-            lo += 1;
-        }
-        let w = (WEIGHT_SCALE / f64::from(full[i].max(1))).round() as u32;
-        for j in lo.max(i.saturating_sub(cap))..i {
-            let (hi_, hj) = (g[i], g[j]);
-            if hj.account == hi_.account {
-                continue;
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+fn sweep_trace(g: &[Hit], ctx: &TraceCtx, out: &mut JobOut) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let n = g.len();
+    let (cap, window_ms) = (ctx.cap, ctx.window_ms);
+    if n == 1 {
+        ctx.exp_hits[g[0].account as usize].fetch_add(1, Relaxed);
+        return;
+    }
+    SCRATCH.with_borrow_mut(|sc| {
+        // The full window size of each hit (for the weight); exposure counts the partners each
+        // hit's two-sided window offered, capped per side.
+        sc.full.clear();
+        let mut crowded = 0u64;
+        let (mut lo, mut hi) = (0usize, 0usize);
+        for i in 0..n {
+            while g[i].time - g[lo].time > window_ms {
+                lo += 1;
             }
-            let (a, b, ev_a, ev_b) = if hi_.account < hj.account {
-                (hi_.account, hj.account, hi_.event, hj.event)
+            while hi + 1 < n && g[hi + 1].time - g[i].time <= window_ms {
+                hi += 1;
+            }
+            let a = g[i].account as usize;
+            ctx.exp_hits[a].fetch_add(1, Relaxed);
+            ctx.exp_crowd[a].fetch_add(((i - lo).min(cap) + (hi - i).min(cap)) as u64, Relaxed);
+            crowded += u64::from(i - lo > cap);
+            sc.full.push((hi - lo) as u32);
+        }
+        if crowded > 0 {
+            out.crowded += crowded;
+            out.crowded_traces.push((g[0].trace, crowded));
+        }
+
+        let recs = &mut sc.recs;
+        recs.clear();
+        let full = &sc.full;
+        for_each_candidate(g, window_ms, cap, |i, j| {
+            let (hi_, hj) = (g[i], g[j]);
+            let pair = pair_key(hi_.account, hj.account);
+            out.records += 1;
+            if ctx.sketch.is_some_and(|s| !s.at_least_two(pair)) {
+                out.single_pairs += 1;
+                return;
+            }
+            let (ev_a, ev_b) = if hi_.account < hj.account {
+                (hi_.event, hj.event)
             } else {
-                (hj.account, hi_.account, hj.event, hi_.event)
+                (hj.event, hi_.event)
             };
             recs.push(Record {
-                pair: (u64::from(a) << 32) | u64::from(b),
+                pair,
                 ev_a,
                 ev_b,
                 t_first: hj.time,
                 t_last: hi_.time,
-                weight: w,
+                weight: (WEIGHT_SCALE / f64::from(full[i].max(1))).round() as u32,
             });
+        });
+        recs.sort_unstable_by_key(|r| (r.pair, r.t_first, r.t_last, r.ev_a, r.ev_b));
+        let trace = g[0].trace;
+        let mut s = 0;
+        while s < recs.len() {
+            let mut e = s + 1;
+            while e < recs.len() && recs[e].pair == recs[s].pair {
+                e += 1;
+            }
+            out.pairs.push(fold_pair(trace, &recs[s..e]));
+            s = e;
         }
-    }
-    let records = recs.len() as u64;
-    recs.sort_unstable_by_key(|r| (r.pair, r.t_first, r.t_last, r.ev_a, r.ev_b));
-    let trace = g.first().map_or(0, |h| h.trace);
-    let mut pairs = Vec::new();
-    let mut s = 0;
-    while s < recs.len() {
-        let mut e = s + 1;
-        while e < recs.len() && recs[e].pair == recs[s].pair {
-            e += 1;
-        }
-        pairs.push(fold_pair(trace, &recs[s..e]));
-        s = e;
-    }
-    GroupOut {
-        crowd,
-        crowded,
-        records,
-        pairs,
-    }
+    });
 }
 
 fn fold_pair(trace: u32, rs: &[Record]) -> PairTrace {
@@ -285,6 +440,7 @@ mod tests {
             window_ms: window_s * 1000,
             wide: None,
             max_crowd: 1000,
+            skip_single_pairs: false,
         }
     }
 
@@ -296,6 +452,7 @@ mod tests {
             window_ms: 60_000,
             wide: Some((&wide, 86_400_000)),
             max_crowd: 100,
+            skip_single_pairs: false,
         };
         let mut hits = vec![
             h(0, 0, 0, 0),
@@ -324,6 +481,73 @@ mod tests {
     }
 
     #[test]
+    fn the_sketch_never_undercounts() {
+        let sk = PairSketch::new(10_000);
+        for pair in 0..10_000u64 {
+            sk.add(pair * 7919);
+        }
+        for pair in 0..2_000u64 {
+            sk.add(pair * 7919);
+        }
+        assert!((0..2_000u64).all(|p| sk.at_least_two(p * 7919)));
+        let false_twos = (2_000..10_000u64)
+            .filter(|p| sk.at_least_two(p * 7919))
+            .count();
+        assert!(false_twos < 8_000 / 10, "{false_twos} singles read as ≥ 2");
+    }
+
+    #[test]
+    fn skipping_single_pairs_keeps_every_other_pair_exactly() {
+        // Random hits of 2,000 accounts (chance pairs, mostly single) plus a group of five
+        // accounts acting together on 40 traces.
+        let r = |i: u32, k: u64| mix64(u64::from(i) * 31 + k);
+        let mut hits: Vec<Hit> = (0..20_000u32)
+            .map(|i| {
+                let t = (r(i, 1) % 50) as u32;
+                h(t, (r(i, 2) % 3600) as i64, (r(i, 3) % 2000) as u32, i)
+            })
+            .collect();
+        for t in 0..40u32 {
+            for a in 0..5u32 {
+                let ev = 20_000 + t * 5 + a;
+                hits.push(h(t, 100 * i64::from(t) + i64::from(a), 2000 + a, ev));
+            }
+        }
+        let (all, ea, ra) = sweep(&mut hits.clone(), 2005, params(30));
+        let p = SweepParams {
+            skip_single_pairs: true,
+            ..params(30)
+        };
+        let (kept, ek, rk) = sweep(&mut hits, 2005, p);
+        let mut per_pair = std::collections::HashMap::new();
+        for pt in &all {
+            *per_pair.entry(pt.pair).or_insert(0u32) += pt.co_actions;
+        }
+        let kept_pairs: std::collections::HashSet<u64> = kept.iter().map(|pt| pt.pair).collect();
+        let dropped: Vec<u64> = per_pair
+            .keys()
+            .filter(|p| !kept_pairs.contains(p))
+            .copied()
+            .collect();
+        assert!(dropped.len() > 100, "{} dropped", dropped.len());
+        assert!(
+            dropped.iter().all(|p| per_pair[p] == 1),
+            "only pairs with one co-action may be dropped"
+        );
+        assert_eq!(rk.single_pairs, dropped.len() as u64);
+        // Every pair that is kept is kept exactly as without the sketch.
+        let expect: Vec<PairTrace> = all
+            .iter()
+            .filter(|pt| kept_pairs.contains(&pt.pair))
+            .copied()
+            .collect();
+        assert_eq!(kept, expect);
+        assert!(per_pair.values().filter(|&&c| c >= 2).count() > 100);
+        assert_eq!(ra.co_action_records, rk.co_action_records);
+        assert_eq!(ea.crowd, ek.crowd);
+    }
+
+    #[test]
     fn traces_do_not_mix() {
         let mut hits = vec![h(0, 0, 0, 0), h(1, 0, 1, 1)];
         let (pairs, _, rep) = sweep(&mut hits, 2, params(60));
@@ -343,6 +567,7 @@ mod tests {
                 window_ms: 60_000,
                 wide: None,
                 max_crowd: 10,
+                skip_single_pairs: false,
             },
         );
         assert_eq!(rep.co_action_records, 45 + 40 * 10);

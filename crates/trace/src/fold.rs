@@ -6,6 +6,10 @@ use unicode_normalization::UnicodeNormalization;
 /// Folds text for comparison: NFKD, combining marks removed (so Romanian `ș`, `ş` and `s` are
 /// one letter, comma-below and cedilla alike), lower-cased.
 pub fn fold(s: &str) -> String {
+    // ASCII has no decompositions or marks: the common case needs no Unicode tables.
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     s.nfkd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)

@@ -11,7 +11,6 @@ pub use fold::{fold, fold_hashtag};
 pub use url::normalize_url;
 
 use lockstep_core::{Event, Kind};
-use rustc_hash::FxHashMap;
 
 /// The behaviour a trace records. The discriminant is the bit used in layer masks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -260,10 +259,16 @@ pub fn layer(kind: LayerKind) -> Option<Box<dyn Layer>> {
 /// deterministic input order).
 #[derive(Default)]
 pub struct TraceTable {
-    ids: FxHashMap<Box<str>, u32>,
-    keys: Vec<Box<str>>,
+    /// Ids, found by the hash of their key; keys live once, in `keys`.
+    ids: hashbrown::HashTable<u32>,
+    keys: lockstep_core::StrArena,
     layers: Vec<LayerKind>,
     buf: String,
+}
+
+fn key_hash(k: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(k)
 }
 
 impl TraceTable {
@@ -272,13 +277,15 @@ impl TraceTable {
         self.buf.push_str(layer.name());
         self.buf.push(':');
         self.buf.push_str(key);
-        if let Some(&id) = self.ids.get(self.buf.as_str()) {
+        let (keys, buf) = (&self.keys, self.buf.as_str());
+        let h = key_hash(buf);
+        if let Some(&id) = self.ids.find(h, |&id| &keys[id as usize] == buf) {
             return id;
         }
-        let id = self.keys.len() as u32;
-        let k: Box<str> = self.buf.as_str().into();
-        self.ids.insert(k.clone(), id);
-        self.keys.push(k);
+        let id = self.keys.push(buf);
+        let keys = &self.keys;
+        self.ids
+            .insert_unique(h, id, |&id| key_hash(&keys[id as usize]));
         self.layers.push(layer);
         id
     }
