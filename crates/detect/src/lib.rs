@@ -248,9 +248,10 @@ pub fn analyse(
         max_crowd: params.max_crowd,
         // Edges need min_co_actions; with two or more, pairs met once need not be kept.
         skip_single_pairs: params.min_co_actions >= 2,
+        spill: true,
     };
-    let (mut pair_traces, exposure, sweep) =
-        lockstep_sweep::sweep(&mut hits, table.accounts.len(), sp);
+    let (pair_traces, exposure, sweep) = lockstep_sweep::sweep(&mut hits, table.accounts.len(), sp)
+        .context("sweep: cannot write temporary files (set TMPDIR to a writable folder)")?;
     pb.finish_and_clear();
     stages.push(Stage::new("sweep", t, hits.len() as u64));
 
@@ -261,12 +262,13 @@ pub fn analyse(
         min_co_actions: params.min_co_actions,
     };
     let (mut edges, significance) = lockstep_graph::significant_edges(
-        &mut pair_traces,
+        &pair_traces,
         sweep.single_pairs,
         |tr| traces.layer(tr).bit(),
         &exposure,
         sig,
-    );
+    )
+    .context("significance: cannot read the sweep's temporary files")?;
     drop(pair_traces);
     let n_edges = significance.tested;
     let min_participation_dropped =

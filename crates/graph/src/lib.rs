@@ -12,7 +12,7 @@
 //! `min_co_actions`. Hyperactive accounts (large `f`) and crowd-followers (large `M`) need far
 //! more co-actions to be significant, which is the point.
 
-use lockstep_sweep::{Exposure, PairTrace, WEIGHT_SCALE};
+use lockstep_sweep::{Exposure, PairStore, PairTrace, WEIGHT_SCALE};
 use rayon::prelude::*;
 use single_clustering::community_search::leiden::{leiden, LeidenConfig, ObjectiveKind};
 use single_clustering::network::CSRNetwork;
@@ -133,66 +133,88 @@ fn bh_qvalues(p: &[f64], m: usize) -> Vec<f64> {
     q
 }
 
-/// Aggregates, tests and filters in one pass over the per-trace records, building full
-/// [`Edge`]s only for the pairs that are kept: most observed pairs co-act once and never need
-/// one. Equivalent to [`build_edges`] then [`test_edges`], except that pairs below
-/// `min_co_actions` count in BH's `m` but are not ranked (stricter, never looser).
-/// `single_pairs` are pairs the sweep saw co-act once and did not materialize: they count as
-/// tested (in `m`) and below `min_co_actions`.
+/// Aggregates, tests and filters the per-trace records one store partition at a time (all
+/// records of a pair share a partition), building full [`Edge`]s only for pairs whose p-value
+/// could pass: most observed pairs never need one. Equivalent to [`build_edges`] then
+/// [`test_edges`], except that pairs below `min_co_actions` count in BH's `m` but are not
+/// ranked (stricter, never looser). `single_pairs` are pairs the sweep saw co-act once and did
+/// not store: they count as tested (in `m`) and below `min_co_actions`.
 pub fn significant_edges(
-    pair_traces: &mut [PairTrace],
+    store: &PairStore,
     single_pairs: u64,
     layer_bit: impl Fn(u32) -> u32 + Sync,
     exposure: &Exposure,
     p: SignificanceParams,
-) -> (Vec<Edge>, SignificanceReport) {
+) -> std::io::Result<(Vec<Edge>, SignificanceReport)> {
     assert!(
         single_pairs == 0 || p.min_co_actions >= 2,
         "pairs with one co-action were skipped but could be kept"
     );
-    let bounds = pair_groups(pair_traces);
-    let pts: &[PairTrace] = pair_traces;
-    // Pairs that can be kept at all, with their expected count and p-value.
-    let candidates: Vec<(u32, f64, f64)> = bounds
-        .par_iter()
-        .enumerate()
-        .filter_map(|(i, &(s, e))| {
-            let g = &pts[s..e];
-            let co = distinct_co_actions(g);
-            if co < p.min_co_actions {
-                return None;
+    struct PartOut {
+        pairs: usize,
+        /// p-values of the pairs with at least `min_co_actions`, in pair order.
+        pvals: Vec<f64>,
+        /// Edges whose p-value alone does not rule them out, with their index in `pvals`.
+        edges: Vec<(Edge, usize)>,
+    }
+    let parts: Vec<std::io::Result<PartOut>> = (0..store.partitions())
+        .into_par_iter()
+        .map(|i| {
+            let mut pts = store.load(i)?;
+            let bounds = pair_groups(&mut pts);
+            let mut out = PartOut {
+                pairs: bounds.len(),
+                pvals: Vec::new(),
+                edges: Vec::new(),
+            };
+            for &(s, e) in &bounds {
+                let g = &pts[s..e];
+                let co = distinct_co_actions(g);
+                if co < p.min_co_actions {
+                    continue;
+                }
+                let (a, b) = g[0].accounts();
+                let ex = expected(exposure, a, b);
+                let pv = poisson_tail(ex, co);
+                // q ≥ p, so a p-value above the FDR can never pass.
+                if p.fdr.is_none_or(|alpha| pv <= alpha) {
+                    let mut edge = make_edge(g, &layer_bit);
+                    edge.expected = ex;
+                    edge.p_value = pv;
+                    out.edges.push((edge, out.pvals.len()));
+                }
+                out.pvals.push(pv);
             }
-            let (a, b) = g[0].accounts();
-            let ex = expected(exposure, a, b);
-            Some((i as u32, ex, poisson_tail(ex, co)))
+            Ok(out)
         })
         .collect();
-    let pvals: Vec<f64> = candidates.iter().map(|c| c.2).collect();
-    let tested = bounds.len() + single_pairs as usize;
+    let mut tested = single_pairs as usize;
+    let mut pvals = Vec::new();
+    let mut edges = Vec::new();
+    for part in parts {
+        let part = part?;
+        tested += part.pairs;
+        let offset = pvals.len();
+        pvals.extend(part.pvals);
+        edges.extend(part.edges.into_iter().map(|(e, i)| (e, i + offset)));
+    }
     let q = bh_qvalues(&pvals, tested);
-    drop(pvals);
     let mut report = SignificanceReport {
         tested: tested as u64,
-        below_min_co_actions: (tested - candidates.len()) as u64,
+        below_min_co_actions: (tested - pvals.len()) as u64,
         ..Default::default()
     };
-    let mut edges: Vec<Edge> = candidates
-        .par_iter()
-        .zip(q.par_iter())
-        .filter(|(_, &q)| p.fdr.is_none_or(|alpha| q <= alpha))
-        .map(|(&(i, ex, pv), &q)| {
-            let (s, e) = bounds[i as usize];
-            let mut edge = make_edge(&pts[s..e], &layer_bit);
-            edge.expected = ex;
-            edge.p_value = pv;
-            edge.q_value = q;
-            edge
+    let mut edges: Vec<Edge> = edges
+        .into_iter()
+        .filter_map(|(mut e, i)| {
+            e.q_value = q[i];
+            p.fdr.is_none_or(|alpha| q[i] <= alpha).then_some(e)
         })
         .collect();
-    edges.sort_unstable_by_key(|e| (e.a, e.b));
+    edges.par_sort_unstable_by_key(|e| (e.a, e.b));
     report.kept = edges.len() as u64;
-    report.not_significant = candidates.len() as u64 - report.kept;
-    (edges, report)
+    report.not_significant = pvals.len() as u64 - report.kept;
+    Ok((edges, report))
 }
 
 /// Co-actions of one pair over its traces, counting one pair of posts once: two posts that
@@ -631,7 +653,9 @@ mod one_pass_tests {
             &exposure,
             p,
         );
-        let (got, got_rep) = significant_edges(&mut pts, 0, |t| 1 << (t % 8), &exposure, p);
+        // Several partitions, so pairs are aggregated across partition boundaries correctly.
+        let store = PairStore::from_vec(pts, 7);
+        let (got, got_rep) = significant_edges(&store, 0, |t| 1 << (t % 8), &exposure, p).unwrap();
         assert!(
             !want.is_empty() && want.len() < want_rep.tested as usize,
             "the test must keep some and drop some"

@@ -22,6 +22,9 @@
 
 use rayon::prelude::*;
 
+mod store;
+pub use store::PairStore;
+
 /// One trace emitted by one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Hit {
@@ -43,7 +46,16 @@ pub struct SweepParams<'a> {
     /// Do not materialize pairs with a single candidate co-action over all traces (they are
     /// counted in [`SweepReport::single_pairs`]). Safe whenever edges need ≥ 2 co-actions.
     pub skip_single_pairs: bool,
+    /// Let the [`PairStore`] spill to temporary files beyond [`STORE_MEMORY`].
+    pub spill: bool,
 }
+
+/// Memory the [`PairStore`] may use before it spills partitions to temporary files.
+pub const STORE_MEMORY: usize = 256 << 20;
+/// Partitions of the [`PairStore`]: the significance test holds one per thread at a time.
+pub const STORE_PARTITIONS: usize = 64;
+/// Records a sweep job collects for one partition before handing them to the store.
+const JOB_FLUSH: usize = 4096;
 
 /// Fixed-point scale for co-action weights, so sums do not depend on summation order.
 pub const WEIGHT_SCALE: f64 = 1_000_000.0;
@@ -97,6 +109,8 @@ pub struct SweepReport {
     /// Pairs with exactly one candidate co-action overall, not materialized (with
     /// `skip_single_pairs`); each is a distinct pair with one co-action.
     pub single_pairs: u64,
+    /// Pair-trace records the store wrote to temporary files.
+    pub spilled_pair_traces: u64,
 }
 
 /// Saturating per-pair counters (0, 1, ≥ 2) in a count-min sketch: two 2-bit cells in one
@@ -153,7 +167,7 @@ impl PairSketch {
 }
 
 /// splitmix64's finalizer.
-fn mix64(mut x: u64) -> u64 {
+pub(crate) fn mix64(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
@@ -180,12 +194,13 @@ fn for_each_candidate(g: &[Hit], window_ms: i64, cap: usize, mut f: impl FnMut(u
     }
 }
 
-/// Sorts `hits` and sweeps them. `n_accounts` bounds the account ids.
+/// Sorts `hits` and sweeps them. `n_accounts` bounds the account ids. Fails only if the
+/// store cannot write its temporary files.
 pub fn sweep(
     hits: &mut [Hit],
     n_accounts: usize,
     p: SweepParams,
-) -> (Vec<PairTrace>, Exposure, SweepReport) {
+) -> std::io::Result<(PairStore, Exposure, SweepReport)> {
     use std::sync::atomic::{AtomicU32, AtomicU64};
     hits.par_sort_unstable();
     let groups = group_bounds(hits);
@@ -232,14 +247,28 @@ pub fn sweep(
         traces: groups.len() as u64,
         ..Default::default()
     };
-    let mut pairs = Vec::new();
-    // Traces are swept in parallel a slice of them at a time, so the per-job outputs and the
-    // flat result are never both whole in memory.
-    for chunk in groups.chunks(groups.len() / 8 + 1) {
-        let outs: Vec<JobOut> = chunk
-            .par_iter()
-            .with_min_len(64)
-            .fold(JobOut::default, |mut out, &(s, e)| {
+    let store = PairStore::new(STORE_PARTITIONS, STORE_MEMORY, p.spill);
+    // Jobs of about equal work (hits), many more than threads so a hot trace does not leave
+    // a core idle; each job hands its records to the store as it goes.
+    let target = (hits.len() / 512).max(4096);
+    let mut jobs: Vec<&[(usize, usize)]> = Vec::new();
+    let (mut start, mut acc) = (0usize, 0usize);
+    for (k, &(s, e)) in groups.iter().enumerate() {
+        acc += e - s;
+        if acc >= target || k + 1 == groups.len() {
+            jobs.push(&groups[start..=k]);
+            start = k + 1;
+            acc = 0;
+        }
+    }
+    let outs: Vec<std::io::Result<JobOut>> = jobs
+        .par_iter()
+        .map(|job| {
+            let mut out = JobOut {
+                parts: vec![Vec::new(); store.partitions()],
+                ..Default::default()
+            };
+            for &(s, e) in *job {
                 let g = &hits_ro[s..e];
                 let ctx = TraceCtx {
                     window_ms: window_of(g),
@@ -247,32 +276,34 @@ pub fn sweep(
                     sketch: sketch.as_ref(),
                     exp_hits: &exp_hits,
                     exp_crowd: &exp_crowd,
+                    store: &store,
                 };
-                sweep_trace(g, &ctx, &mut out);
-                out
-            })
-            .collect();
-        for o in outs {
-            report.crowded_hits += o.crowded;
-            report.co_action_records += o.records;
-            report.single_pairs += o.single_pairs;
-            report.crowded_traces.extend(o.crowded_traces);
-            pairs.extend(o.pairs);
-        }
+                sweep_trace(g, &ctx, &mut out)?;
+            }
+            for (i, mut part) in std::mem::take(&mut out.parts).into_iter().enumerate() {
+                store.append_to(i, &mut part)?;
+            }
+            Ok(out)
+        })
+        .collect();
+    for o in outs {
+        let o = o?;
+        report.crowded_hits += o.crowded;
+        report.co_action_records += o.records;
+        report.single_pairs += o.single_pairs;
+        report.crowded_traces.extend(o.crowded_traces);
     }
     report
         .crowded_traces
         .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    // Jobs finish in any order: put the pairs in a canonical one (the order the significance
-    // test groups them in, which then need not sort again).
-    pairs.par_sort_unstable_by_key(|p| (p.pair, p.first, p.trace));
-    report.pair_traces = pairs.len() as u64;
+    report.pair_traces = store.len();
+    report.spilled_pair_traces = store.spilled();
     let exposure = Exposure {
         hits: exp_hits.into_iter().map(AtomicU32::into_inner).collect(),
         crowd: exp_crowd.into_iter().map(AtomicU64::into_inner).collect(),
         total_hits: hits.len() as u64,
     };
-    (pairs, exposure, report)
+    Ok((store, exposure, report))
 }
 
 fn group_bounds(hits: &[Hit]) -> Vec<(usize, usize)> {
@@ -294,7 +325,8 @@ struct JobOut {
     records: u64,
     single_pairs: u64,
     crowded_traces: Vec<(u32, u64)>,
-    pairs: Vec<PairTrace>,
+    /// Records waiting for the store, per partition.
+    parts: Vec<Vec<PairTrace>>,
 }
 
 struct TraceCtx<'a> {
@@ -303,6 +335,7 @@ struct TraceCtx<'a> {
     sketch: Option<&'a PairSketch>,
     exp_hits: &'a [std::sync::atomic::AtomicU32],
     exp_crowd: &'a [std::sync::atomic::AtomicU64],
+    store: &'a PairStore,
 }
 
 /// One co-action candidate inside a trace: the later hit `i` and an earlier hit `j`.
@@ -327,13 +360,13 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
-fn sweep_trace(g: &[Hit], ctx: &TraceCtx, out: &mut JobOut) {
+fn sweep_trace(g: &[Hit], ctx: &TraceCtx, out: &mut JobOut) -> std::io::Result<()> {
     use std::sync::atomic::Ordering::Relaxed;
     let n = g.len();
     let (cap, window_ms) = (ctx.cap, ctx.window_ms);
     if n == 1 {
         ctx.exp_hits[g[0].account as usize].fetch_add(1, Relaxed);
-        return;
+        return Ok(());
     }
     SCRATCH.with_borrow_mut(|sc| {
         // The full window size of each hit (for the weight); exposure counts the partners each
@@ -392,10 +425,16 @@ fn sweep_trace(g: &[Hit], ctx: &TraceCtx, out: &mut JobOut) {
             while e < recs.len() && recs[e].pair == recs[s].pair {
                 e += 1;
             }
-            out.pairs.push(fold_pair(trace, &recs[s..e]));
+            let pt = fold_pair(trace, &recs[s..e]);
+            let part = ctx.store.partition_of(pt.pair);
+            out.parts[part].push(pt);
+            if out.parts[part].len() >= JOB_FLUSH {
+                ctx.store.append_to(part, &mut out.parts[part])?;
+            }
             s = e;
         }
-    });
+        Ok(())
+    })
 }
 
 fn fold_pair(trace: u32, rs: &[Record]) -> PairTrace {
@@ -426,6 +465,16 @@ fn fold_pair(trace: u32, rs: &[Record]) -> PairTrace {
 mod tests {
     use super::*;
 
+    /// The sweep with its store read back, sorted.
+    fn sweep(
+        hits: &mut [Hit],
+        n: usize,
+        p: SweepParams,
+    ) -> (Vec<PairTrace>, Exposure, SweepReport) {
+        let (store, e, r) = super::sweep(hits, n, p).unwrap();
+        (store.to_sorted_vec().unwrap(), e, r)
+    }
+
     fn h(trace: u32, secs: i64, account: u32, event: u32) -> Hit {
         Hit {
             trace,
@@ -441,6 +490,7 @@ mod tests {
             wide: None,
             max_crowd: 1000,
             skip_single_pairs: false,
+            spill: false,
         }
     }
 
@@ -453,6 +503,7 @@ mod tests {
             wide: Some((&wide, 86_400_000)),
             max_crowd: 100,
             skip_single_pairs: false,
+            spill: false,
         };
         let mut hits = vec![
             h(0, 0, 0, 0),
@@ -568,6 +619,7 @@ mod tests {
                 wide: None,
                 max_crowd: 10,
                 skip_single_pairs: false,
+                spill: false,
             },
         );
         assert_eq!(rep.co_action_records, 45 + 40 * 10);

@@ -1,0 +1,233 @@
+//! Where the sweep's [`PairTrace`]s wait for the significance test: partitioned by account
+//! pair, in memory while small, spilled to anonymous temporary files when large.
+//!
+//! At ten million events the sweep keeps ~50 million (pair, trace) records, ~2.8 GB; holding
+//! them (and a flattened copy) dominated peak memory. Partitioning by a hash of the pair means
+//! every record of one pair lands in one partition, so the test can load, sort and aggregate
+//! one partition at a time. Partitions fill in whatever order parallel jobs finish; readers sort
+//! each partition by a total key, so results do not depend on it.
+
+use crate::PairTrace;
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::sync::Mutex;
+
+/// Bytes of one record on disk.
+const RECORD: usize = 52;
+
+/// Partitioned storage for [`PairTrace`]s.
+pub struct PairStore {
+    parts: Vec<Mutex<Part>>,
+    /// Records a partition holds in memory before it is written out.
+    mem_records: usize,
+    spill: bool,
+}
+
+#[derive(Default)]
+struct Part {
+    mem: Vec<PairTrace>,
+    file: Option<File>,
+    on_disk: u64,
+}
+
+impl PairStore {
+    /// `partitions` partitions; with `spill`, a partition that grows past `mem_bytes /
+    /// partitions` is appended to a temporary file (created in the system's temporary folder,
+    /// `TMPDIR`, and deleted by the OS when closed, also on a crash).
+    pub fn new(partitions: usize, mem_bytes: usize, spill: bool) -> PairStore {
+        let partitions = partitions.max(1);
+        PairStore {
+            parts: (0..partitions).map(|_| Mutex::default()).collect(),
+            mem_records: (mem_bytes / partitions / std::mem::size_of::<PairTrace>()).max(1024),
+            spill,
+        }
+    }
+
+    /// An in-memory store holding `pairs` (for tests and small inputs).
+    pub fn from_vec(pairs: Vec<PairTrace>, partitions: usize) -> PairStore {
+        let store = PairStore::new(partitions, usize::MAX, false);
+        let mut pairs = pairs;
+        store
+            .append(&mut pairs)
+            .expect("in-memory stores do no I/O");
+        store
+    }
+
+    pub fn partitions(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// The partition that holds every record of `pair`.
+    pub fn partition_of(&self, pair: u64) -> usize {
+        (crate::mix64(pair) % self.parts.len() as u64) as usize
+    }
+
+    /// Moves `records` into their partitions (leaving `records` empty).
+    pub fn append(&self, records: &mut Vec<PairTrace>) -> io::Result<()> {
+        records.sort_unstable_by_key(|r| self.partition_of(r.pair));
+        let mut s = 0;
+        while s < records.len() {
+            let p = self.partition_of(records[s].pair);
+            let mut e = s + 1;
+            while e < records.len() && self.partition_of(records[e].pair) == p {
+                e += 1;
+            }
+            let mut part = self.parts[p].lock().unwrap_or_else(|e| e.into_inner());
+            part.mem.extend_from_slice(&records[s..e]);
+            if self.spill && part.mem.len() >= self.mem_records {
+                spill(&mut part)?;
+            }
+            s = e;
+        }
+        records.clear();
+        Ok(())
+    }
+
+    /// Moves `records`, all of partition `i`, into it (leaving `records` empty).
+    pub fn append_to(&self, i: usize, records: &mut Vec<PairTrace>) -> io::Result<()> {
+        debug_assert!(records.iter().all(|r| self.partition_of(r.pair) == i));
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut part = self.parts[i].lock().unwrap_or_else(|e| e.into_inner());
+        part.mem.append(records);
+        if self.spill && part.mem.len() >= self.mem_records {
+            spill(&mut part)?;
+        }
+        Ok(())
+    }
+
+    /// Records held, in memory and on disk.
+    pub fn len(&self) -> u64 {
+        self.parts
+            .iter()
+            .map(|p| {
+                let p = p.lock().unwrap_or_else(|e| e.into_inner());
+                p.mem.len() as u64 + p.on_disk
+            })
+            .sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Records written to temporary files.
+    pub fn spilled(&self) -> u64 {
+        self.parts
+            .iter()
+            .map(|p| p.lock().unwrap_or_else(|e| e.into_inner()).on_disk)
+            .sum()
+    }
+
+    /// Every record of partition `i`, in no particular order.
+    pub fn load(&self, i: usize) -> io::Result<Vec<PairTrace>> {
+        let mut part = self.parts[i].lock().unwrap_or_else(|e| e.into_inner());
+        let on_disk = part.on_disk;
+        let mut out = Vec::with_capacity(on_disk as usize + part.mem.len());
+        if let Some(f) = part.file.as_mut() {
+            f.seek(SeekFrom::Start(0))?;
+            let mut r = BufReader::with_capacity(1 << 20, &*f);
+            let mut buf = [0u8; RECORD];
+            for _ in 0..on_disk {
+                r.read_exact(&mut buf)?;
+                out.push(decode(&buf));
+            }
+        }
+        out.extend_from_slice(&part.mem);
+        Ok(out)
+    }
+
+    /// All records, sorted by (pair, first, trace): for tests and small inputs.
+    pub fn to_sorted_vec(&self) -> io::Result<Vec<PairTrace>> {
+        let mut all = Vec::new();
+        for i in 0..self.partitions() {
+            all.extend(self.load(i)?);
+        }
+        all.sort_unstable_by_key(|p| (p.pair, p.first, p.trace));
+        Ok(all)
+    }
+}
+
+fn spill(part: &mut Part) -> io::Result<()> {
+    if part.file.is_none() {
+        part.file = Some(tempfile::tempfile()?);
+    }
+    let mut bytes = Vec::with_capacity(part.mem.len() * RECORD);
+    for r in &part.mem {
+        encode(r, &mut bytes);
+    }
+    let f = part.file.as_mut().expect("created above");
+    f.seek(SeekFrom::End(0))?;
+    f.write_all(&bytes)?;
+    part.on_disk += part.mem.len() as u64;
+    part.mem.clear();
+    Ok(())
+}
+
+fn encode(r: &PairTrace, out: &mut Vec<u8>) {
+    out.extend_from_slice(&r.pair.to_le_bytes());
+    out.extend_from_slice(&r.trace.to_le_bytes());
+    out.extend_from_slice(&r.co_actions.to_le_bytes());
+    out.extend_from_slice(&r.weight.to_le_bytes());
+    out.extend_from_slice(&r.first.to_le_bytes());
+    out.extend_from_slice(&r.last.to_le_bytes());
+    out.extend_from_slice(&r.median_gap_ms.to_le_bytes());
+    out.extend_from_slice(&r.sample.0.to_le_bytes());
+    out.extend_from_slice(&r.sample.1.to_le_bytes());
+}
+
+fn decode(b: &[u8; RECORD]) -> PairTrace {
+    let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+    PairTrace {
+        pair: u64_at(0),
+        trace: u32_at(8),
+        co_actions: u32_at(12),
+        weight: u64_at(16),
+        first: u64_at(24) as i64,
+        last: u64_at(32) as i64,
+        median_gap_ms: u32_at(40),
+        sample: (u32_at(44), u32_at(48)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pt(i: u64) -> PairTrace {
+        PairTrace {
+            pair: (i % 97) << 32 | (i % 89 + 100),
+            trace: i as u32,
+            co_actions: (i % 5) as u32 + 1,
+            weight: i * 1_000_003,
+            first: -(i as i64) * 1000,
+            last: i as i64 * 7,
+            median_gap_ms: (i * 13) as u32,
+            sample: (i as u32, u32::MAX - i as u32),
+        }
+    }
+
+    #[test]
+    fn spilled_records_come_back_whole_and_pairs_stay_together() {
+        // A tiny memory budget forces most records to disk.
+        let store = PairStore::new(4, 4 * 1024 * std::mem::size_of::<PairTrace>(), true);
+        let all: Vec<PairTrace> = (0..20_000).map(pt).collect();
+        for chunk in all.chunks(777) {
+            store.append(&mut chunk.to_vec()).unwrap();
+        }
+        assert_eq!(store.len(), 20_000);
+        assert!(store.spilled() > 10_000, "{} spilled", store.spilled());
+        let mut want = all.clone();
+        want.sort_unstable_by_key(|p| (p.pair, p.first, p.trace));
+        assert_eq!(store.to_sorted_vec().unwrap(), want);
+        for i in 0..store.partitions() {
+            assert!(store
+                .load(i)
+                .unwrap()
+                .iter()
+                .all(|r| store.partition_of(r.pair) == i));
+        }
+    }
+}
