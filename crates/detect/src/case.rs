@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use lockstep_core::format_time;
 use lockstep_output::{fixed, write_atomic, AtomicFile, GraphEdge, GraphNode};
 use lockstep_trace::LayerKind;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -86,6 +87,8 @@ struct Manifest<'a> {
 pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Result<CaseSummary> {
     let t = Instant::now();
     let (reports, rows) = explain(a);
+    let explained = Stage::new("explain", t, a.clusters.len() as u64);
+    let t = Instant::now();
     let mut outputs: BTreeMap<String, String> = BTreeMap::new();
     let name = |id: u32| a.table.accounts[id as usize].as_str();
 
@@ -139,105 +142,119 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
         write_atomic(&out.join("clusters.json"), &json)?,
     );
 
-    // edges.csv (every kept edge) and the graph files.
     let mut cluster_of: BTreeMap<u32, u32> = BTreeMap::new();
     for c in &a.clusters {
         for &m in &c.members {
             cluster_of.insert(m, c.id);
         }
     }
-    let mut graph_edges = Vec::with_capacity(a.edges.len());
-    let mut w = csv::Writer::from_writer(AtomicFile::create(out.join("edges.csv"))?);
-    w.write_record([
-        "source",
-        "target",
-        "weight",
-        "co_actions",
-        "layers",
-        "first",
-        "last",
-        "median_gap_s",
-        "expected",
-        "p_value",
-        "q_value",
-        "sample_posts",
-    ])?;
+    // edges.csv (every kept edge) and the graph files, sorted by account names. Names are
+    // ranked once so that sorting millions of edges compares integers, not strings.
+    let n = a.table.accounts.len();
+    let mut by_name: Vec<u32> = (0..n as u32).collect();
+    by_name.par_sort_unstable_by(|&x, &y| name(x).cmp(name(y)).then(x.cmp(&y)));
+    let mut rank = vec![0u32; n];
+    for (r, &id) in by_name.iter().enumerate() {
+        rank[id as usize] = r as u32;
+    }
+    // (source, target, edge) with the source first by name.
+    let mut edges: Vec<(u32, u32, &lockstep_graph::Edge)> = a
+        .edges
+        .iter()
+        .map(|e| {
+            if rank[e.a as usize] <= rank[e.b as usize] {
+                (e.a, e.b, e)
+            } else {
+                (e.b, e.a, e)
+            }
+        })
+        .collect();
+    edges.par_sort_unstable_by_key(|&(s, t, _)| (rank[s as usize], rank[t as usize]));
+    // Graph nodes: every account on a kept edge, by name; `node_of` maps account → node.
+    let mut node_of = vec![u32::MAX; n];
+    for &(s, t, _) in &edges {
+        node_of[s as usize] = 0;
+        node_of[t as usize] = 0;
+    }
+    let mut nodes: Vec<GraphNode> = Vec::new();
+    for &id in &by_name {
+        if node_of[id as usize] == 0 {
+            node_of[id as usize] = nodes.len() as u32;
+            nodes.push(GraphNode {
+                id: name(id).to_string(),
+                cluster: cluster_of.get(&id).copied().unwrap_or(0),
+                score: rows.get(&id).map_or(0.0, |r| r.score),
+            });
+        }
+    }
     // Layer-set names, once per distinct set, so graph edges can borrow them.
     let layer_names: BTreeMap<u32, String> = a
         .edges
         .iter()
         .map(|e| (e.layers, LayerKind::names_in(e.layers).join(";")))
         .collect();
-    let mut edges: Vec<&lockstep_graph::Edge> = a.edges.iter().collect();
-    edges.sort_by(|x, y| (name(x.a), name(x.b)).cmp(&(name(y.a), name(y.b))));
-    for e in edges {
-        let (s, t) = if name(e.a) <= name(e.b) {
-            (name(e.a), name(e.b))
-        } else {
-            (name(e.b), name(e.a))
-        };
-        let layers = layer_names[&e.layers].as_str();
-        let samples = e
-            .samples
-            .iter()
-            .map(|&(x, y)| {
-                format!(
-                    "{}~{}",
-                    &a.table.ev_id[x as usize], &a.table.ev_id[y as usize]
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" ");
-        let ge = GraphEdge {
-            source: s,
-            target: t,
+    let graph_edges: Vec<GraphEdge> = edges
+        .iter()
+        .map(|&(s, t, e)| GraphEdge {
+            source: node_of[s as usize],
+            target: node_of[t as usize],
             weight: e.weight,
             co_actions: e.co_actions,
-            layers,
+            layers: layer_names[&e.layers].as_str(),
             q_value: e.q_value,
-        };
-        w.write_record([
-            ge.source,
-            ge.target,
-            &fixed(ge.weight, 6),
-            &ge.co_actions.to_string(),
-            ge.layers,
-            &format_time(e.first),
-            &format_time(e.last),
-            &fixed(e.median_gap_ms as f64 / 1000.0, 3),
-            &fixed(e.expected, 6),
-            &format!("{:.3e}", e.p_value),
-            &format!("{:.3e}", e.q_value),
-            &samples,
-        ])?;
-        graph_edges.push(ge);
-    }
-    let f = w
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("writing edges.csv: {}", e.error()))?;
-    outputs.insert("edges.csv".into(), f.commit()?);
-    let nodes: Vec<GraphNode> = {
-        let mut ids: Vec<u32> = a.edges.iter().flat_map(|e| [e.a, e.b]).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut v: Vec<GraphNode> = ids
-            .into_iter()
-            .map(|id| GraphNode {
-                id: name(id).to_string(),
-                cluster: cluster_of.get(&id).copied().unwrap_or(0),
-                score: rows.get(&id).map_or(0.0, |r| r.score),
-            })
-            .collect();
-        v.sort_by(|x, y| x.id.cmp(&y.id));
-        v
+        })
+        .collect();
+    let write_edges = || -> Result<String> {
+        let mut f = AtomicFile::create(out.join("edges.csv"))?;
+        f.write_all(
+            b"source,target,weight,co_actions,layers,first,last,median_gap_s,expected,p_value,q_value,sample_posts\n",
+        )?;
+        lockstep_output::write_par(&mut f, &edges, |_, &(s, t, e), buf| {
+            let samples = e
+                .samples
+                .iter()
+                .map(|&(x, y)| {
+                    format!(
+                        "{}~{}",
+                        &a.table.ev_id[x as usize], &a.table.ev_id[y as usize]
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut w = csv::Writer::from_writer(buf);
+            w.write_record([
+                name(s),
+                name(t),
+                &fixed(e.weight, 6),
+                &e.co_actions.to_string(),
+                layer_names[&e.layers].as_str(),
+                &format_time(e.first),
+                &format_time(e.last),
+                &fixed(e.median_gap_ms as f64 / 1000.0, 3),
+                &fixed(e.expected, 6),
+                &format!("{:.3e}", e.p_value),
+                &format!("{:.3e}", e.q_value),
+                &samples,
+            ])?;
+            w.flush()
+        })?;
+        Ok(f.commit()?)
     };
-    outputs.insert(
-        "graph.gexf".into(),
-        lockstep_output::write_gexf(&out.join("graph.gexf"), &nodes, &graph_edges)?,
+    // The three files are written side by side: each one's hashing and syncing overlaps the
+    // others' formatting.
+    let ((edges_sha, gexf_sha), graphml_sha) = rayon::join(
+        || {
+            rayon::join(write_edges, || {
+                lockstep_output::write_gexf(&out.join("graph.gexf"), &nodes, &graph_edges)
+            })
+        },
+        || lockstep_output::write_graphml(&out.join("graph.graphml"), &nodes, &graph_edges),
     );
+    outputs.insert("edges.csv".into(), edges_sha.context("writing edges.csv")?);
+    outputs.insert("graph.gexf".into(), gexf_sha.context("writing graph.gexf")?);
     outputs.insert(
         "graph.graphml".into(),
-        lockstep_output::write_graphml(&out.join("graph.graphml"), &nodes, &graph_edges)?,
+        graphml_sha.context("writing graph.graphml")?,
     );
     outputs.insert(
         "quarantine.ndjson".into(),
@@ -246,6 +263,7 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
     );
 
     let mut stages = a.stages.clone();
+    stages.push(explained);
     stages.push(Stage::new("write", t, flagged.len() as u64));
     let summary = CaseSummary {
         files: a.inputs.len(),
@@ -346,28 +364,22 @@ fn report_data(
         .into_iter()
         .map(|(h, n)| (format_time(h * 3_600_000), n))
         .collect();
-    let index: BTreeMap<&str, usize> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
     // The page draws at most the 50,000 strongest edges; embed a few more for the count.
+    const EMBED: usize = 100_000;
     let mut strongest: Vec<&GraphEdge> = edges.iter().collect();
-    strongest.sort_by(|x, y| {
+    let by_strength = |x: &&GraphEdge, y: &&GraphEdge| {
         y.weight
             .total_cmp(&x.weight)
-            .then((&x.source, &x.target).cmp(&(&y.source, &y.target)))
-    });
-    strongest.truncate(100_000);
-    let graph_edges: Vec<(usize, usize, f64)> = strongest
+            .then((x.source, x.target).cmp(&(y.source, y.target)))
+    };
+    if strongest.len() > EMBED {
+        strongest.select_nth_unstable_by(EMBED, by_strength);
+        strongest.truncate(EMBED);
+    }
+    strongest.sort_unstable_by(by_strength);
+    let graph_edges: Vec<(u32, u32, f64)> = strongest
         .iter()
-        .map(|e| {
-            (
-                index[e.source],
-                index[e.target],
-                (e.weight * 1e4).round() / 1e4,
-            )
-        })
+        .map(|e| (e.source, e.target, (e.weight * 1e4).round() / 1e4))
         .collect();
     let platforms: Vec<&String> = a.table.platforms.iter().filter(|p| !p.is_empty()).collect();
     json!({

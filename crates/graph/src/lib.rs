@@ -33,7 +33,7 @@ pub struct Edge {
     pub first: i64,
     pub last: i64,
     pub median_gap_ms: i64,
-    /// Up to three (event of a, event of b), earliest first.
+    /// Up to three distinct (event of a, event of b), earliest first.
     pub samples: Vec<(u32, u32)>,
     /// The trace with most co-actions.
     pub top_trace: u32,
@@ -89,7 +89,20 @@ fn make_edge(g: &[PairTrace], layer_bit: &(impl Fn(u32) -> u32 + Sync)) -> Edge 
         first: g.iter().map(|p| p.first).min().unwrap_or(0),
         last: g.iter().map(|p| p.last).max().unwrap_or(0),
         median_gap_ms: i64::from(median),
-        samples: g.iter().take(3).map(|p| p.sample).collect(),
+        samples: {
+            // The same two posts often co-act on several traces (sound, caption, tags): one
+            // sample each.
+            let mut v: Vec<(u32, u32)> = Vec::with_capacity(3);
+            for p in g {
+                if v.len() == 3 {
+                    break;
+                }
+                if !v.contains(&p.sample) {
+                    v.push(p.sample);
+                }
+            }
+            v
+        },
         top_trace: top,
         expected: 0.0,
         p_value: 1.0,
@@ -455,6 +468,20 @@ mod tests {
         assert_eq!(e.median_gap_ms, 20);
         assert_eq!(e.samples, vec![(1, 101), (2, 102), (3, 103)]);
         assert_eq!(e.top_trace, 3);
+    }
+
+    #[test]
+    fn one_pair_of_posts_on_several_traces_is_one_sample() {
+        let mut same = pt(0, 1, 1, 1, 10);
+        let mut pts = vec![same, {
+            same.trace = 2;
+            same
+        }];
+        pts.push(pt(0, 1, 3, 1, 50));
+        let e = &build_edges(&mut pts, |t| 1 << t)[0];
+        assert_eq!(e.samples, vec![(1, 101), (3, 103)]);
+        // Same instants on traces 1 and 2: one co-action, plus the one on trace 3.
+        assert_eq!(e.co_actions, 2);
     }
 
     #[test]

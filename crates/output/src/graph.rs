@@ -15,8 +15,9 @@ pub struct GraphNode {
 /// An edge of the graph files: weight and the attributes a graph tool filters on; the full
 /// evidence (times, gaps, samples) is in edges.csv, keyed by the same source and target.
 pub struct GraphEdge<'a> {
-    pub source: &'a str,
-    pub target: &'a str,
+    /// Index into the node list.
+    pub source: u32,
+    pub target: u32,
     pub weight: f64,
     pub co_actions: u32,
     /// Layer names joined by `;`.
@@ -44,11 +45,6 @@ pub fn write_gexf(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> io::
     )?;
     // Nodes get short numeric ids (the account is the label), so that millions of edges do
     // not repeat long account names.
-    let index: std::collections::HashMap<&str, usize> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
     writeln!(f, "    <nodes>")?;
     for (i, n) in nodes.iter().enumerate() {
         let label = escape(n.id.as_str());
@@ -61,31 +57,37 @@ pub fn write_gexf(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> io::
     }
     writeln!(f, "    </nodes>")?;
     writeln!(f, "    <edges>")?;
-    for (i, e) in edges.iter().enumerate() {
-        writeln!(
-            f,
+    check_nodes(nodes, edges)?;
+    crate::write_par(&mut f, edges, |i, e, out| {
+        write!(
+            out,
             r#"      <edge id="{i}" source="{}" target="{}" weight="{}"><attvalues><attvalue for="co_actions" value="{}"/><attvalue for="layers" value="{}"/><attvalue for="q_value" value="{:e}"/></attvalues></edge>"#,
-            node_index(&index, e.source)?,
-            node_index(&index, e.target)?,
+            e.source,
+            e.target,
             crate::fixed(e.weight, 6),
             e.co_actions,
             escape(e.layers),
             e.q_value
-        )?;
-    }
+        )
+        .and_then(|_| out.write_all(b"\n"))
+    })?;
     writeln!(f, "    </edges>")?;
     writeln!(f, "  </graph>")?;
     writeln!(f, "</gexf>")?;
     f.commit()
 }
 
-fn node_index(index: &std::collections::HashMap<&str, usize>, id: &str) -> io::Result<usize> {
-    index.get(id).copied().ok_or_else(|| {
-        io::Error::new(
+fn check_nodes(nodes: &[GraphNode], edges: &[GraphEdge]) -> io::Result<()> {
+    match edges
+        .iter()
+        .find(|e| e.source as usize >= nodes.len() || e.target as usize >= nodes.len())
+    {
+        Some(e) => Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("edge names unknown node {id:?}"),
-        )
-    })
+            format!("edge names unknown node {} or {}", e.source, e.target),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Writes GraphML (networkx, igraph). Returns the file's sha256.
@@ -119,18 +121,20 @@ pub fn write_graphml(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> i
             crate::fixed(n.score, 4)
         )?;
     }
-    for e in edges {
-        writeln!(
-            f,
+    check_nodes(nodes, edges)?;
+    crate::write_par(&mut f, edges, |_, e, out| {
+        write!(
+            out,
             r#"    <edge source="{}" target="{}"><data key="weight">{}</data><data key="co_actions">{}</data><data key="layers">{}</data><data key="q_value">{:e}</data></edge>"#,
-            escape(e.source),
-            escape(e.target),
+            escape(nodes[e.source as usize].id.as_str()),
+            escape(nodes[e.target as usize].id.as_str()),
             crate::fixed(e.weight, 6),
             e.co_actions,
             escape(e.layers),
             e.q_value
-        )?;
-    }
+        )
+        .and_then(|_| out.write_all(b"\n"))
+    })?;
     writeln!(f, "  </graph>")?;
     writeln!(f, "</graphml>")?;
     f.commit()
@@ -156,8 +160,8 @@ mod tests {
             },
         ];
         let edges = vec![GraphEdge {
-            source: "a<&\"b",
-            target: "c",
+            source: 0,
+            target: 1,
             weight: 1.5,
             co_actions: 3,
             layers: "hashtag;url",

@@ -67,6 +67,36 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<String> {
     f.commit()
 }
 
+/// Formats `items` in parallel, a batch at a time (so memory stays bounded), and writes the
+/// bytes in item order: the output is the same as formatting them one by one. `format` gets
+/// each item's index.
+pub fn write_par<T: Sync>(
+    w: &mut impl Write,
+    items: &[T],
+    format: impl Fn(usize, &T, &mut Vec<u8>) -> io::Result<()> + Sync,
+) -> io::Result<()> {
+    use rayon::prelude::*;
+    const CHUNK: usize = 4096;
+    const BATCH: usize = 16 * CHUNK;
+    for (b, batch) in items.chunks(BATCH).enumerate() {
+        let bufs: Vec<io::Result<Vec<u8>>> = batch
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let mut out = Vec::with_capacity(chunk.len() * 160);
+                for (k, item) in chunk.iter().enumerate() {
+                    format(b * BATCH + c * CHUNK + k, item, &mut out)?;
+                }
+                Ok(out)
+            })
+            .collect();
+        for buf in bufs {
+            w.write_all(&buf?)?;
+        }
+    }
+    Ok(())
+}
+
 /// sha256 (hex) of a file's bytes.
 pub fn sha256_file(path: &Path) -> io::Result<String> {
     let mut f = fs::File::open(path)?;
