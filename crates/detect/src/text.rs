@@ -111,6 +111,46 @@ pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     }
 }
 
+/// `jaccard(a, b) >= s`, exactly, but rejecting early: on sizes alone (the Jaccard index is at
+/// most min/max), then as soon as the shingles left cannot reach the intersection needed.
+/// Most LSH candidates are chance collisions, and this check is where the text stage waits on
+/// memory.
+fn similar(a: &[u64], b: &[u64], s: f64) -> bool {
+    let (la, lb) = (a.len(), b.len());
+    let (small, large) = (la.min(lb), la.max(lb));
+    if small == 0 {
+        return 0.0 >= s;
+    }
+    if (small as f64) / (large as f64) < s {
+        return false;
+    }
+    let j = |k: usize| k as f64 / (la + lb - k) as f64;
+    // The smallest intersection that reaches `s` (J grows with the intersection).
+    let mut need = ((s * (la + lb) as f64 / (1.0 + s)).floor() as usize).saturating_sub(1);
+    while need <= small && j(need) < s {
+        need += 1;
+    }
+    if need > small {
+        return false;
+    }
+    let (mut i, mut k, mut inter) = (0, 0, 0usize);
+    while i < la && k < lb {
+        if inter + (la - i).min(lb - k) < need {
+            return false;
+        }
+        match a[i].cmp(&b[k]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => k += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                k += 1;
+            }
+        }
+    }
+    inter >= need
+}
+
 /// The MinHash functions: multiply-shift `(a·x) >> 32` with odd multipliers from a fixed
 /// seed. Shingle hashes are already uniformly mixed, so one multiplication per function
 /// suffices (the former per-function splitmix cost 60 mixes per shingle).
@@ -147,6 +187,22 @@ fn band_hash(toks: &[u64], band: usize) -> u64 {
 
 struct UnionFind(Vec<u32>);
 impl UnionFind {
+    /// Points every element straight at its root, so the next band's checks are one load.
+    /// One forward pass suffices: a parent never has a larger index than its child.
+    fn flatten(&mut self) {
+        for i in 0..self.0.len() {
+            let p = self.0[i] as usize;
+            self.0[i] = self.0[p];
+        }
+    }
+
+    /// The root, without compressing paths (for concurrent readers).
+    fn root(&self, mut x: u32) -> u32 {
+        while self.0[x as usize] != x {
+            x = self.0[x as usize];
+        }
+        x
+    }
     fn find(&mut self, mut x: u32) -> u32 {
         while self.0[x as usize] != x {
             let p = self.0[x as usize];
@@ -219,26 +275,31 @@ pub fn families(
                 .map(|&i| (band_hash(toks(i as usize), band) & !idx_mask) | u64::from(i)),
         );
         keys.par_sort_unstable();
-        let mut s = 0;
-        while s < keys.len() {
-            let bucket = keys[s] & !idx_mask;
-            let mut e = s + 1;
-            while e < keys.len() && keys[e] & !idx_mask == bucket {
-                e += 1;
-            }
-            let first = (keys[s] & idx_mask) as u32;
-            for k in s + 1..e {
-                let x = (keys[k] & idx_mask) as u32;
-                for y in [first, (keys[k - 1] & idx_mask) as u32] {
-                    if uf.find(x) != uf.find(y)
-                        && jaccard(toks(x as usize), toks(y as usize)) >= similarity
-                    {
-                        uf.union(x, y);
-                    }
-                }
-            }
-            s = e;
+        // Candidates are verified in parallel against the families as they stood before this
+        // band; the joins are applied after. Every similar candidate pair ends up in one
+        // family either way, so the families are those of the sequential procedure.
+        let frozen = &uf;
+        let joins: Vec<(u32, u32)> = keys
+            .par_chunk_by(|x, y| x & !idx_mask == y & !idx_mask)
+            .filter(|bucket| bucket.len() > 1)
+            .flat_map_iter(|bucket| {
+                let first = (bucket[0] & idx_mask) as u32;
+                (1..bucket.len()).flat_map(move |k| {
+                    let x = (bucket[k] & idx_mask) as u32;
+                    let prev = (bucket[k - 1] & idx_mask) as u32;
+                    let y2 = (prev != first).then_some(prev);
+                    [Some(first), y2].into_iter().flatten().filter_map(move |y| {
+                        (frozen.root(x) != frozen.root(y)
+                            && similar(toks(x as usize), toks(y as usize), similarity))
+                            .then_some((x, y))
+                    })
+                })
+            })
+            .collect();
+        for (x, y) in joins {
+            uf.union(x, y);
         }
+        uf.flatten();
     }
     let roots: Vec<u32> = (0..n as u32).map(|i| uf.find(i)).collect();
     let mut size = vec![0u32; n];
@@ -293,6 +354,28 @@ mod tests {
         assert_eq!(fam[7], None);
         assert_eq!(fam[8], None, "shared common words are not a copy");
         assert_eq!(fam[9], None);
+    }
+
+    #[test]
+    fn the_early_exit_agrees_with_jaccard() {
+        // Random sets of random sizes over a small universe, so every overlap occurs.
+        let mut state = 7u64;
+        let mut next = || {
+            state = mix(state.wrapping_add(0x9e37_79b9_7f4a_7c15));
+            state
+        };
+        for _ in 0..20_000 {
+            let mut set = |n: u64| {
+                let mut v: Vec<u64> = (0..next() % n).map(|_| next() % 24).collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            };
+            let (a, b) = (set(20), set(20));
+            for s in [0.3, 0.5, 0.6, 2.0 / 3.0, 0.75, 1.0] {
+                assert_eq!(similar(&a, &b, s), jaccard(&a, &b) >= s, "{a:?} {b:?} {s}");
+            }
+        }
     }
 
     #[test]
