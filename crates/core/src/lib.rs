@@ -187,15 +187,25 @@ pub fn format_time(ms: i64) -> String {
     }
 }
 
+/// The `http(s)://` URLs of free text, as [`extract_entities`] finds them.
+pub fn extract_urls(text: &str) -> Vec<String> {
+    if !text.contains("://") {
+        return Vec::new();
+    }
+    extract_entities(text).2
+}
+
 /// Pulls `#hashtags`, `@mentions` and `http(s)://` URLs out of free text, for inputs that do
 /// not list them as fields. Hashtags and mentions are returned without their sigil.
 pub fn extract_entities(text: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
     let mut tags = Vec::new();
     let mut mentions = Vec::new();
     let mut urls = Vec::new();
+    let starts = |w: &str, p: &str| {
+        w.len() >= p.len() && w.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+    };
     for word in text.split_whitespace() {
-        let lower = word.to_ascii_lowercase();
-        if lower.starts_with("http://") || lower.starts_with("https://") {
+        if starts(word, "http://") || starts(word, "https://") {
             let u = word.trim_end_matches(|c: char| {
                 matches!(c, ',' | '.' | ')' | ']' | '"' | '\'' | '!' | '?')
             });

@@ -30,8 +30,66 @@ use std::time::Instant;
 const BATCH: usize = 4096;
 
 enum Batch {
-    Events(Vec<lockstep_core::Event>),
+    Events(Vec<Prepared>),
     Bad(Quarantined),
+}
+
+/// An event with the work that needs no shared state done already (on the parser's side, in
+/// parallel): folded hashtags, trace keys with their hashes, watchlist matches. What is left
+/// for the one interning thread is table lookups. Strings live end to end in `buf`: two
+/// allocations per event instead of one per tag and key.
+struct Prepared {
+    event: lockstep_core::Event,
+    buf: String,
+    /// Folded hashtags (layer `None`) then trace keys `layer:key` with their hashes, as
+    /// ranges of `buf`.
+    spans: Vec<(Option<LayerKind>, u32, u32, u64)>,
+    targets: Vec<(u16, bool)>,
+}
+
+impl Prepared {
+    fn str(&self, s: &(Option<LayerKind>, u32, u32, u64)) -> &str {
+        &self.buf[s.1 as usize..s.2 as usize]
+    }
+}
+
+fn prepare(
+    event: lockstep_core::Event,
+    layers: &[Box<dyn lockstep_trace::Layer>],
+    watchlist: Option<&watchlist::Watchlist>,
+) -> Prepared {
+    let mut buf = String::new();
+    let mut spans = Vec::new();
+    for t in &event.hashtags {
+        let start = buf.len();
+        lockstep_trace::fold_hashtag_into(t, &mut buf);
+        let tag = &buf[start..];
+        let seen = spans
+            .iter()
+            .any(|&(_, s, e, _)| &buf[s as usize..e as usize] == tag);
+        if tag.is_empty() || seen {
+            buf.truncate(start);
+        } else {
+            spans.push((None, start as u32, buf.len() as u32, 0));
+        }
+    }
+    for l in layers {
+        let kind = l.kind();
+        l.traces(&event, &mut |key| {
+            let start = buf.len();
+            buf.push_str(kind.name());
+            buf.push(':');
+            buf.push_str(key);
+            let h = lockstep_trace::key_hash(&buf[start..]);
+            spans.push((Some(kind), start as u32, buf.len() as u32, h));
+        });
+    }
+    Prepared {
+        targets: watchlist.map(|w| w.matches(&event)).unwrap_or_default(),
+        buf,
+        spans,
+        event,
+    }
 }
 
 /// Everything a run derived in memory, for the case writer and for tests.
@@ -112,50 +170,64 @@ pub fn analyse(
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(16);
         // Consumed batches go back to the reader thread to be freed there: the allocator frees
         // cheaply on the thread that allocated, expensively across threads.
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<Vec<lockstep_core::Event>>();
+        // A third stage between them prepares batches (in parallel), so that parsing, preparing
+        // and interning all overlap.
+        let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<Vec<lockstep_core::Event>>(4);
+        // Consumed batches go back to the preparing thread to be freed in parallel there:
+        // freeing millions of small allocations on the one interning thread cost seconds.
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Vec<Prepared>>();
+        let (layers, wl) = (&layers, watchlist.as_ref());
         let file = std::thread::scope(|scope| {
+            let preparer = scope.spawn({
+                let tx = tx.clone();
+                move || {
+                    use rayon::prelude::*;
+                    for batch in raw_rx {
+                        while let Ok(done) = done_rx.try_recv() {
+                            done.into_par_iter().for_each(drop);
+                        }
+                        let prepared: Vec<Prepared> = batch
+                            .into_par_iter()
+                            .map(|e| prepare(e, layers, wl))
+                            .collect();
+                        if tx.send(Batch::Events(prepared)).is_err() {
+                            break;
+                        }
+                    }
+                }
+            });
             let reader = scope.spawn(move || {
                 let mut batch = Vec::with_capacity(BATCH);
-                let tx_bad = tx.clone();
                 let mut on_event = |e: lockstep_core::Event| {
                     batch.push(e);
                     if batch.len() == BATCH {
-                        while let Ok(done) = done_rx.try_recv() {
-                            drop(done);
-                        }
-                        let _ = tx.send(Batch::Events(std::mem::replace(
-                            &mut batch,
-                            Vec::with_capacity(BATCH),
-                        )));
+                        let _ =
+                            raw_tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
                     }
                 };
                 let mut on_bad = |q: Quarantined| {
-                    let _ = tx_bad.send(Batch::Bad(q));
+                    let _ = tx.send(Batch::Bad(q));
                 };
                 let r = lockstep_read::read_file(f, &mut on_event, &mut on_bad);
-                let _ = tx.send(Batch::Events(batch));
+                let _ = raw_tx.send(batch);
                 r
             });
             for msg in rx {
                 match msg {
                     Batch::Events(events) => {
-                        for e in &events {
-                            let (ev, acc) = table.push(e, keep_text);
-                            if let Some(w) = &watchlist {
-                                targets.extend(
-                                    w.matches(e).into_iter().map(|(ent, att)| (ev, ent, att)),
-                                );
-                            }
-                            for l in &layers {
-                                let kind = l.kind();
-                                l.traces(e, &mut |key| {
-                                    let trace = traces.intern(kind, key);
-                                    hits.push(Hit {
-                                        trace,
-                                        time: e.time_ms,
-                                        account: acc,
-                                        event: ev,
-                                    });
+                        for p in &events {
+                            let e = &p.event;
+                            let tags = p.spans.iter().filter(|s| s.0.is_none());
+                            let (ev, acc) = table.push_folded(e, tags.map(|s| p.str(s)), keep_text);
+                            targets.extend(p.targets.iter().map(|&(ent, att)| (ev, ent, att)));
+                            for s in &p.spans {
+                                let Some(kind) = s.0 else { continue };
+                                let trace = traces.intern_hashed(kind, p.str(s), s.3);
+                                hits.push(Hit {
+                                    trace,
+                                    time: e.time_ms,
+                                    account: acc,
+                                    event: ev,
                                 });
                             }
                         }
@@ -174,6 +246,7 @@ pub fn analyse(
                     }
                 }
             }
+            let _ = preparer.join();
             reader
                 .join()
                 .map_err(|_| anyhow::anyhow!("{}: reader thread panicked", f.display()))

@@ -25,9 +25,33 @@ pub struct EventTable {
     tag_ids: FxHashMap<String, u32>,
 }
 
+/// An event's hashtags folded (see `lockstep_trace::fold_hashtag`), empty ones dropped,
+/// duplicates removed, in first-seen order.
+pub fn folded_tags(e: &Event) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(e.hashtags.len());
+    for t in &e.hashtags {
+        let f = lockstep_trace::fold_hashtag(t);
+        if !f.is_empty() && !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    out
+}
+
 impl EventTable {
     /// Appends an event; returns (event index, account id).
     pub fn push(&mut self, e: &Event, keep_text: bool) -> (u32, u32) {
+        let tags = folded_tags(e);
+        self.push_folded(e, tags.iter().map(String::as_str), keep_text)
+    }
+
+    /// [`push`](Self::push) with the event's hashtags already folded (see [`folded_tags`]).
+    pub fn push_folded<'t>(
+        &mut self,
+        e: &Event,
+        tags: impl Iterator<Item = &'t str>,
+        keep_text: bool,
+    ) -> (u32, u32) {
         let acc = match self.account_ids.get(e.account.as_str()) {
             Some(&id) => id,
             None => {
@@ -57,24 +81,17 @@ impl EventTable {
         if self.ev_tags_at.is_empty() {
             self.ev_tags_at.push(0);
         }
-        let start = self.ev_tags.len();
-        for t in &e.hashtags {
-            let f = lockstep_trace::fold_hashtag(t);
-            if f.is_empty() {
-                continue;
-            }
-            let id = match self.tag_ids.get(&f) {
+        for f in tags {
+            let id = match self.tag_ids.get(f) {
                 Some(&id) => id,
                 None => {
                     let id = self.tags.len() as u32;
-                    self.tags.push(f.clone());
-                    self.tag_ids.insert(f, id);
+                    self.tags.push(f.to_string());
+                    self.tag_ids.insert(f.to_string(), id);
                     id
                 }
             };
-            if !self.ev_tags[start..].contains(&id) {
-                self.ev_tags.push(id);
-            }
+            self.ev_tags.push(id);
         }
         self.ev_tags_at.push(self.ev_tags.len() as u32);
         self.ev_account.push(acc);

@@ -288,11 +288,14 @@ pub fn families(
                     let x = (bucket[k] & idx_mask) as u32;
                     let prev = (bucket[k - 1] & idx_mask) as u32;
                     let y2 = (prev != first).then_some(prev);
-                    [Some(first), y2].into_iter().flatten().filter_map(move |y| {
-                        (frozen.root(x) != frozen.root(y)
-                            && similar(toks(x as usize), toks(y as usize), similarity))
+                    [Some(first), y2]
+                        .into_iter()
+                        .flatten()
+                        .filter_map(move |y| {
+                            (frozen.root(x) != frozen.root(y)
+                                && similar(toks(x as usize), toks(y as usize), similarity))
                             .then_some((x, y))
-                    })
+                        })
                 })
             })
             .collect();

@@ -12,32 +12,54 @@ pub(crate) const BUF_SIZE: usize = 1 << 20;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
-/// Hashes and counts every byte that passes through.
+/// Hashes and counts every byte that passes through. The hashing runs on a thread of its
+/// own, so that it overlaps parsing instead of adding to it.
 pub(crate) struct Hashing<R> {
     inner: R,
-    hasher: Sha256,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    hasher: Option<std::thread::JoinHandle<String>>,
     bytes: u64,
 }
 
 impl<R: Read> Hashing<R> {
     pub(crate) fn new(inner: R) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+        let hasher = std::thread::spawn(move || {
+            let mut h = Sha256::new();
+            for chunk in rx {
+                h.update(&chunk);
+            }
+            hex::encode(h.finalize())
+        });
         Hashing {
             inner,
-            hasher: Sha256::new(),
+            tx: Some(tx),
+            hasher: Some(hasher),
             bytes: 0,
         }
     }
 
     /// The hex SHA-256 and the number of bytes read so far.
-    pub(crate) fn finish(self) -> (String, u64) {
-        (hex::encode(self.hasher.finalize()), self.bytes)
+    pub(crate) fn finish(mut self) -> (String, u64) {
+        drop(self.tx.take());
+        let sha = self
+            .hasher
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        (sha, self.bytes)
     }
 }
 
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if n > 0 {
+            if let Some(tx) = &self.tx {
+                tx.send(buf[..n].to_vec())
+                    .map_err(|_| io::Error::other("the hashing thread stopped"))?;
+            }
+        }
         self.bytes += n as u64;
         Ok(n)
     }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::BufRead;
 
+use rayon::prelude::*;
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -36,16 +37,65 @@ pub(crate) fn read(mut r: impl BufRead, first_line: u64, sink: &mut Sink) -> Res
     }
     let format = probe(&buf)?;
     handle(format, &buf, &mut Lines::new(&buf, line_no), sink);
+    // The rest is parsed a block of lines at a time, the lines of a block in parallel; their
+    // records are then passed on in file order, so the result is that of a sequential read.
+    const BLOCK: usize = 4 << 20;
+    const LINES_PER_TASK: usize = 32;
+    let mut spans: Vec<(u64, usize, usize)> = Vec::new();
     loop {
         buf.clear();
-        if r.read_until(b'\n', &mut buf)? == 0 {
+        spans.clear();
+        let mut eof = false;
+        while buf.len() < BLOCK {
+            let start = buf.len();
+            if r.read_until(b'\n', &mut buf)? == 0 {
+                eof = true;
+                break;
+            }
+            line_no += 1;
+            if !is_blank(&buf[start..]) {
+                spans.push((line_no, start, buf.len()));
+            }
+        }
+        let block = &buf;
+        let file = sink.file;
+        let outcomes: Vec<Vec<Outcome>> = spans
+            .par_chunks(LINES_PER_TASK)
+            .map(|task| {
+                collect(file, |sink| {
+                    for &(n, s, e) in task {
+                        let line = &block[s..e];
+                        handle(format, line, &mut Lines::new(line, n), sink);
+                    }
+                })
+            })
+            .collect();
+        for o in outcomes.into_iter().flatten() {
+            sink.replay(o);
+        }
+        if eof {
             return Ok(format);
         }
-        line_no += 1;
-        if !is_blank(&buf) {
-            handle(format, &buf, &mut Lines::new(&buf, line_no), sink);
-        }
     }
+}
+
+/// A record as a reader produced it, to be passed on later.
+#[allow(clippy::large_enum_variant)] // almost every record is an event: boxing them would cost an allocation each
+pub(crate) enum Outcome {
+    Event(lockstep_core::Event),
+    Bad(lockstep_core::Quarantined),
+}
+
+/// Runs `f` on a sink that keeps what it is given, and returns that.
+fn collect(file: &str, f: impl FnOnce(&mut Sink)) -> Vec<Outcome> {
+    let out = std::cell::RefCell::new(Vec::new());
+    {
+        let mut on_event = |e| out.borrow_mut().push(Outcome::Event(e));
+        let mut on_bad = |q| out.borrow_mut().push(Outcome::Bad(q));
+        let mut sink = Sink::new(file, &mut on_event, &mut on_bad);
+        f(&mut sink);
+    }
+    out.into_inner()
 }
 
 /// One or more multi-line JSON documents, all in memory.

@@ -215,14 +215,7 @@ pub fn read_file(
     let file = File::open(path).map_err(|e| ReadError::io(path, e))?;
     let mut raw = input::Hashing::new(file);
     let name = path.display().to_string();
-    let mut sink = Sink {
-        file: &name,
-        on_event,
-        on_bad,
-        read: 0,
-        accepted: 0,
-        quarantined: 0,
-    };
+    let mut sink = Sink::new(&name, on_event, on_bad);
     let format = input::decode(&mut raw)
         .map_err(Fail::from)
         .and_then(|stream| read_stream(stream, &mut sink))
@@ -261,7 +254,37 @@ pub(crate) struct Sink<'a> {
 /// Longest raw text kept with a quarantined record, in characters.
 const RAW_CHARS: usize = 300;
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    pub(crate) fn new(
+        file: &'a str,
+        on_event: &'a mut dyn FnMut(Event),
+        on_bad: &'a mut dyn FnMut(Quarantined),
+    ) -> Sink<'a> {
+        Sink {
+            file,
+            on_event,
+            on_bad,
+            read: 0,
+            accepted: 0,
+            quarantined: 0,
+        }
+    }
+
+    /// Passes on a record another sink collected.
+    pub(crate) fn replay(&mut self, o: json::Outcome) {
+        self.read += 1;
+        match o {
+            json::Outcome::Event(e) => {
+                self.accepted += 1;
+                (self.on_event)(e);
+            }
+            json::Outcome::Bad(q) => {
+                self.quarantined += 1;
+                (self.on_bad)(q);
+            }
+        }
+    }
+
     pub(crate) fn accept(&mut self, event: Event) {
         self.read += 1;
         self.accepted += 1;
@@ -302,9 +325,13 @@ pub(crate) fn set_entities(
     urls: Option<Vec<String>>,
 ) {
     let (mut t, mut m, mut u) = Default::default();
-    if hashtags.is_none() || mentions.is_none() || urls.is_none() {
-        if let Some(text) = &event.text {
+    if let Some(text) = &event.text {
+        if hashtags.is_none() || mentions.is_none() {
             (t, m, u) = extract_entities(text);
+        } else if urls.is_none() {
+            // Only URLs are missing (TikTok lists tags and mentions): no need to collect the
+            // rest.
+            u = lockstep_core::extract_urls(text);
         }
     }
     event.hashtags = hashtags.map_or(t, |v| clean_list(v, Some('#')));

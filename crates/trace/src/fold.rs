@@ -16,6 +16,20 @@ pub fn fold(s: &str) -> String {
         .collect()
 }
 
+/// [`fold_hashtag`] appended to `out`, without allocating for ASCII tags.
+pub fn fold_hashtag_into(s: &str, out: &mut String) {
+    let t = s.trim().trim_start_matches('#');
+    if t.is_ascii() {
+        out.extend(
+            t.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .map(|c| c.to_ascii_lowercase()),
+        );
+    } else {
+        out.push_str(&fold_hashtag(s));
+    }
+}
+
 /// Folds a hashtag: leading `#` removed, then [`fold`], keeping letters, digits and `_`.
 pub fn fold_hashtag(s: &str) -> String {
     fold(s.trim().trim_start_matches('#'))
@@ -37,5 +51,17 @@ mod tests {
         assert_eq!(fold_hashtag("#CălinGeorgescu"), "calingeorgescu");
         assert_eq!(fold_hashtag("#fyp!"), "fyp");
         assert_eq!(fold_hashtag("#"), "");
+        for t in [
+            "#CălinGeorgescu",
+            "#fyp!",
+            "#",
+            " #Ab_9-x ",
+            "##x",
+            "#ŞtiinŢă",
+        ] {
+            let mut into = String::from("prefix");
+            fold_hashtag_into(t, &mut into);
+            assert_eq!(into, format!("prefix{}", fold_hashtag(t)), "{t}");
+        }
     }
 }

@@ -7,7 +7,7 @@
 mod fold;
 mod url;
 
-pub use fold::{fold, fold_hashtag};
+pub use fold::{fold, fold_hashtag, fold_hashtag_into};
 pub use url::normalize_url;
 
 use lockstep_core::{Event, Kind};
@@ -266,7 +266,9 @@ pub struct TraceTable {
     buf: String,
 }
 
-fn key_hash(k: &str) -> u64 {
+/// The hash [`TraceTable`] files a full `layer:key` under; computed off the interning thread
+/// and passed to [`TraceTable::intern_hashed`].
+pub fn key_hash(k: &str) -> u64 {
     use std::hash::{BuildHasher, BuildHasherDefault};
     BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(k)
 }
@@ -289,6 +291,30 @@ impl TraceTable {
         self.layers.push(layer);
         id
     }
+    /// `layer:key`, the form [`TraceTable::intern_hashed`] takes.
+    pub fn full_key(layer: LayerKind, key: &str) -> String {
+        let mut s = String::with_capacity(layer.name().len() + 1 + key.len());
+        s.push_str(layer.name());
+        s.push(':');
+        s.push_str(key);
+        s
+    }
+
+    /// Interns a full key whose [`key_hash`] was computed elsewhere.
+    pub fn intern_hashed(&mut self, layer: LayerKind, full: &str, h: u64) -> u32 {
+        debug_assert_eq!(h, key_hash(full));
+        let keys = &self.keys;
+        if let Some(&id) = self.ids.find(h, |&id| &keys[id as usize] == full) {
+            return id;
+        }
+        let id = self.keys.push(full);
+        let keys = &self.keys;
+        self.ids
+            .insert_unique(h, id, |&id| key_hash(&keys[id as usize]));
+        self.layers.push(layer);
+        id
+    }
+
     pub fn key(&self, id: u32) -> &str {
         &self.keys[id as usize]
     }
