@@ -196,13 +196,6 @@ impl UnionFind {
         }
     }
 
-    /// The root, without compressing paths (for concurrent readers).
-    fn root(&self, mut x: u32) -> u32 {
-        while self.0[x as usize] != x {
-            x = self.0[x as usize];
-        }
-        x
-    }
     fn find(&mut self, mut x: u32) -> u32 {
         while self.0[x as usize] != x {
             let p = self.0[x as usize];
@@ -265,36 +258,40 @@ pub fn families(
     // adds candidates that the exact Jaccard check rejects.
     let idx_bits = (u64::BITS - (n as u64).leading_zeros()).max(1);
     let idx_mask = (1u64 << idx_bits) - 1;
-    let mut keys: Vec<u64> = Vec::with_capacity(with_toks.len());
+    // Each key also carries its text's family root as of the band before (read in index
+    // order while the keys are built), so the check "already one family?" costs no random
+    // memory access in the verification below.
+    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(with_toks.len());
     let mut uf = UnionFind((0..n as u32).collect());
     for band in 0..BANDS {
         keys.clear();
-        keys.par_extend(
-            with_toks
-                .par_iter()
-                .map(|&i| (band_hash(toks(i as usize), band) & !idx_mask) | u64::from(i)),
-        );
-        keys.par_sort_unstable();
+        let parent = &uf.0;
+        keys.par_extend(with_toks.par_iter().map(|&i| {
+            (
+                (band_hash(toks(i as usize), band) & !idx_mask) | u64::from(i),
+                parent[i as usize],
+            )
+        }));
+        keys.par_sort_unstable_by_key(|k| k.0);
         // Candidates are verified in parallel against the families as they stood before this
         // band; the joins are applied after. Every similar candidate pair ends up in one
         // family either way, so the families are those of the sequential procedure.
-        let frozen = &uf;
         let joins: Vec<(u32, u32)> = keys
-            .par_chunk_by(|x, y| x & !idx_mask == y & !idx_mask)
-            .filter(|bucket| bucket.len() > 1)
+            .par_chunk_by(|x, y| x.0 & !idx_mask == y.0 & !idx_mask)
+            .filter(|bucket| bucket.len() > 1 && bucket.iter().any(|k| k.1 != bucket[0].1))
             .flat_map_iter(|bucket| {
-                let first = (bucket[0] & idx_mask) as u32;
+                let first = bucket[0];
                 (1..bucket.len()).flat_map(move |k| {
-                    let x = (bucket[k] & idx_mask) as u32;
-                    let prev = (bucket[k - 1] & idx_mask) as u32;
-                    let y2 = (prev != first).then_some(prev);
+                    let (x, prev) = (bucket[k], bucket[k - 1]);
+                    let y2 = (prev.0 != first.0).then_some(prev);
                     [Some(first), y2]
                         .into_iter()
                         .flatten()
                         .filter_map(move |y| {
-                            (frozen.root(x) != frozen.root(y)
-                                && similar(toks(x as usize), toks(y as usize), similarity))
-                            .then_some((x, y))
+                            let (xi, yi) = ((x.0 & idx_mask) as u32, (y.0 & idx_mask) as u32);
+                            (x.1 != y.1
+                                && similar(toks(xi as usize), toks(yi as usize), similarity))
+                            .then_some((xi, yi))
                         })
                 })
             })

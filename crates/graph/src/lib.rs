@@ -235,6 +235,13 @@ pub fn significant_edges(
 /// whose co-actions span the same two instants (`first`, `last`) are taken to be the same
 /// posts; for them the largest count stands.
 fn distinct_co_actions(g: &[PairTrace]) -> u32 {
+    // Most pairs meet on one or two traces: no allocation for those.
+    match g {
+        [p] => return p.co_actions,
+        [p, q] if (p.first, p.last) != (q.first, q.last) => return p.co_actions + q.co_actions,
+        [p, q] => return p.co_actions.max(q.co_actions),
+        _ => {}
+    }
     let mut spans: Vec<(i64, i64, u32)> =
         g.iter().map(|p| (p.first, p.last, p.co_actions)).collect();
     spans.sort_unstable();

@@ -61,7 +61,7 @@ pub fn write_gexf(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> io::
     crate::write_par(&mut f, edges, |i, e, out| {
         write!(
             out,
-            r#"      <edge id="{i}" source="{}" target="{}" weight="{}"><attvalues><attvalue for="co_actions" value="{}"/><attvalue for="layers" value="{}"/><attvalue for="q_value" value="{:e}"/></attvalues></edge>"#,
+            r#"      <edge id="{i}" source="{}" target="{}" weight="{}"><attvalues><attvalue for="co_actions" value="{}"/><attvalue for="layers" value="{}"/><attvalue for="q_value" value="{:.3e}"/></attvalues></edge>"#,
             e.source,
             e.target,
             crate::fixed(e.weight, 6),
@@ -125,7 +125,7 @@ pub fn write_graphml(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> i
     crate::write_par(&mut f, edges, |_, e, out| {
         write!(
             out,
-            r#"    <edge source="{}" target="{}"><data key="weight">{}</data><data key="co_actions">{}</data><data key="layers">{}</data><data key="q_value">{:e}</data></edge>"#,
+            r#"    <edge source="{}" target="{}"><data key="weight">{}</data><data key="co_actions">{}</data><data key="layers">{}</data><data key="q_value">{:.3e}</data></edge>"#,
             escape(nodes[e.source as usize].id.as_str()),
             escape(nodes[e.target as usize].id.as_str()),
             crate::fixed(e.weight, 6),
