@@ -242,7 +242,11 @@ mod tests {
     fn pt(i: u64) -> PairTrace {
         PairTrace {
             pair: (i % 97) << 32 | (i % 89 + 100),
-            trace: if i % 7 == 0 { u32::MAX } else { i as u32 },
+            trace: if i.is_multiple_of(7) {
+                u32::MAX
+            } else {
+                i as u32
+            },
             co_actions: (i % 5) as u32 + 1,
             weight: i * 1_000_003,
             // Extremes too: the encoding must round-trip any value.
