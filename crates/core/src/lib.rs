@@ -189,32 +189,51 @@ pub fn format_time(ms: i64) -> String {
 
 /// The `http(s)://` URLs of free text, as [`extract_entities`] finds them.
 pub fn extract_urls(text: &str) -> Vec<String> {
-    if !text.contains("://") {
-        return Vec::new();
-    }
-    extract_entities(text).2
+    extract(text, false, false, true).2
 }
 
 /// Pulls `#hashtags`, `@mentions` and `http(s)://` URLs out of free text, for inputs that do
 /// not list them as fields. Hashtags and mentions are returned without their sigil.
 pub fn extract_entities(text: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+    extract(text, true, true, true)
+}
+
+/// [`extract_entities`], collecting only the lists asked for (readers that are given some
+/// lists as fields need only the others).
+pub fn extract(
+    text: &str,
+    want_tags: bool,
+    want_mentions: bool,
+    want_urls: bool,
+) -> (Vec<String>, Vec<String>, Vec<String>) {
     let mut tags = Vec::new();
     let mut mentions = Vec::new();
     let mut urls = Vec::new();
+    let b = text.as_bytes();
+    let sigils = (want_tags && b.contains(&b'#')) || (want_mentions && b.contains(&b'@'));
+    let links = want_urls && text.contains("://");
+    if !sigils && !links {
+        return (tags, mentions, urls);
+    }
     let starts = |w: &str, p: &str| {
         w.len() >= p.len() && w.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
     };
     for word in text.split_whitespace() {
         if starts(word, "http://") || starts(word, "https://") {
-            let u = word.trim_end_matches(|c: char| {
-                matches!(c, ',' | '.' | ')' | ']' | '"' | '\'' | '!' | '?')
-            });
-            urls.push(u.to_string());
+            if want_urls {
+                let u = word.trim_end_matches(|c: char| {
+                    matches!(c, ',' | '.' | ')' | ']' | '"' | '\'' | '!' | '?')
+                });
+                urls.push(u.to_string());
+            }
+            continue;
+        }
+        if !sigils {
             continue;
         }
         // A word may hold several tags: "#a#b".
         let mut rest = word;
-        while let Some(pos) = rest.find(['#', '@']) {
+        while let Some(pos) = rest.bytes().position(|c| c == b'#' || c == b'@') {
             let sigil = rest.as_bytes()[pos];
             let after = &rest[pos + 1..];
             let end = after
@@ -223,8 +242,10 @@ pub fn extract_entities(text: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
             let name = after[..end].trim_end_matches('.');
             if !name.is_empty() {
                 if sigil == b'#' {
-                    tags.push(name.to_string());
-                } else {
+                    if want_tags {
+                        tags.push(name.to_string());
+                    }
+                } else if want_mentions {
                     mentions.push(name.to_string());
                 }
             }
@@ -294,5 +315,30 @@ mod tests {
         assert_eq!(Kind::parse("Comment"), Some(Kind::Comment));
         assert_eq!(Kind::parse("retweet"), Some(Kind::Share));
         assert_eq!(Kind::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn extracting_some_lists_gives_the_same_lists() {
+        for text in [
+            "Votați #CG11 @ana.b https://x.ro/a, #a#b",
+            "no entities",
+            "mail me@host.ro or HTTPS://Y.RO/b!",
+            "",
+        ] {
+            let (t, m, u) = extract_entities(text);
+            assert_eq!(
+                extract(text, true, false, false),
+                (t.clone(), vec![], vec![])
+            );
+            assert_eq!(
+                extract(text, false, true, false),
+                (vec![], m.clone(), vec![])
+            );
+            assert_eq!(
+                extract(text, false, false, true),
+                (vec![], vec![], u.clone())
+            );
+            assert_eq!(extract_urls(text), u);
+        }
     }
 }

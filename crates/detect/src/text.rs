@@ -261,15 +261,19 @@ pub fn families(
     // Each key also carries its text's family root as of the band before (read in index
     // order while the keys are built), so the check "already one family?" costs no random
     // memory access in the verification below.
-    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(with_toks.len());
+    // (key, root, shingle count): the count lets the size bound reject most chance
+    // candidates before their shingles are loaded.
+    let mut keys: Vec<(u64, u32, u32)> = Vec::with_capacity(with_toks.len());
     let mut uf = UnionFind((0..n as u32).collect());
     for band in 0..BANDS {
         keys.clear();
         let parent = &uf.0;
         keys.par_extend(with_toks.par_iter().map(|&i| {
+            let t = toks(i as usize);
             (
-                (band_hash(toks(i as usize), band) & !idx_mask) | u64::from(i),
+                (band_hash(t, band) & !idx_mask) | u64::from(i),
                 parent[i as usize],
+                t.len() as u32,
             )
         }));
         keys.par_sort_unstable_by_key(|k| k.0);
@@ -290,6 +294,7 @@ pub fn families(
                         .filter_map(move |y| {
                             let (xi, yi) = ((x.0 & idx_mask) as u32, (y.0 & idx_mask) as u32);
                             (x.1 != y.1
+                                && f64::from(x.2.min(y.2)) / f64::from(x.2.max(y.2)) >= similarity
                                 && similar(toks(xi as usize), toks(yi as usize), similarity))
                             .then_some((xi, yi))
                         })

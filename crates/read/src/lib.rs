@@ -17,7 +17,7 @@ use std::fs::{self, File};
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
-use lockstep_core::{extract_entities, Event, Quarantined};
+use lockstep_core::{Event, Quarantined};
 use serde::{Deserialize, Serialize};
 
 mod detect;
@@ -326,13 +326,9 @@ pub(crate) fn set_entities(
 ) {
     let (mut t, mut m, mut u) = Default::default();
     if let Some(text) = &event.text {
-        if hashtags.is_none() || mentions.is_none() {
-            (t, m, u) = extract_entities(text);
-        } else if urls.is_none() {
-            // Only URLs are missing (TikTok lists tags and mentions): no need to collect the
-            // rest.
-            u = lockstep_core::extract_urls(text);
-        }
+        // Only what is missing is collected.
+        (t, m, u) =
+            lockstep_core::extract(text, hashtags.is_none(), mentions.is_none(), urls.is_none());
     }
     event.hashtags = hashtags.map_or(t, |v| clean_list(v, Some('#')));
     event.mentions = mentions.map_or(m, |v| clean_list(v, Some('@')));
