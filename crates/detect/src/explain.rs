@@ -59,6 +59,7 @@ pub struct ClusterReport {
 }
 
 /// Per-account figures for accounts.csv.
+#[derive(Clone)]
 pub struct AccountRow {
     pub score: f64,
     pub edges: u32,
@@ -78,12 +79,12 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
             cluster_of[m as usize] = c.id;
         }
     }
-    // Account rows from kept edges.
-    let mut rows: BTreeMap<u32, AccountRow> = BTreeMap::new();
+    // Account rows from kept edges (indexed by account while millions of edges are summed).
+    let mut by_account: Vec<Option<AccountRow>> = vec![None; n];
     for e in &a.edges {
         let s = lockstep_graph::strength(e);
         for x in [e.a, e.b] {
-            let r = rows.entry(x).or_insert(AccountRow {
+            let r = by_account[x as usize].get_or_insert(AccountRow {
                 score: 0.0,
                 edges: 0,
                 co_actions: 0,
@@ -97,6 +98,11 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
             r.best_q = r.best_q.min(e.q_value);
         }
     }
+    let rows: BTreeMap<u32, AccountRow> = by_account
+        .into_iter()
+        .enumerate()
+        .filter_map(|(x, r)| Some((x as u32, r?)))
+        .collect();
 
     // Per-account activity, for cohort/marker/hour signals (only for clustered accounts).
     let mut tag_use: BTreeMap<(u32, u32), u32> = BTreeMap::new();
@@ -141,6 +147,7 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
     let mut trace_use: Vec<FxHashMap<u32, (u32, u32)>> =
         vec![FxHashMap::default(); a.clusters.len() + 1];
     let mut s = 0;
+    let mut group: Vec<(u32, u32)> = Vec::new();
     while s < a.hits.len() {
         let mut e = s + 1;
         while e < a.hits.len() && a.hits[e].trace == a.hits[s].trace {
@@ -148,13 +155,15 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
         }
         let trace = a.hits[s].trace;
         let mut last_acc = u32::MAX;
-        let mut group: Vec<(u32, u32)> = a.hits[s..e]
-            .iter()
-            .filter(|h| cluster_of[h.account as usize] != 0)
-            .map(|h| (h.account, h.event))
-            .collect();
+        group.clear();
+        group.extend(
+            a.hits[s..e]
+                .iter()
+                .filter(|h| cluster_of[h.account as usize] != 0)
+                .map(|h| (h.account, h.event)),
+        );
         group.sort_unstable();
-        for (acc, _) in group {
+        for &(acc, _) in &group {
             let c = cluster_of[acc as usize] as usize;
             let entry = trace_use[c].entry(trace).or_insert((0, 0));
             entry.1 += 1;

@@ -54,6 +54,8 @@ pub struct SweepParams<'a> {
 pub const STORE_MEMORY: usize = 256 << 20;
 /// Partitions of the [`PairStore`]: the significance test holds one per thread at a time.
 pub const STORE_PARTITIONS: usize = 64;
+/// Pairs the sketch's first pass updates together (see [`PairSketch::add_all`]).
+const SKETCH_BATCH: usize = 256;
 /// Records a sweep job collects for one partition before handing them to the store.
 const JOB_FLUSH: usize = 4096;
 
@@ -147,6 +149,24 @@ impl PairSketch {
         [c(h & 0xff), c((h >> 8) & 0xff)]
     }
 
+    /// Adds every pair of `pairs`. Each update is a locked read-modify-write that waits for
+    /// its cache line; touching all the lines first lets the memory system fetch them in
+    /// parallel (the updates were a quarter of the sweep, one cache miss after another).
+    pub fn add_all(&self, pairs: &[u64]) {
+        self.touch(pairs);
+        for &p in pairs {
+            self.add(p);
+        }
+    }
+
+    /// Loads the cache lines of `pairs` (independent loads, so they are fetched together).
+    fn touch(&self, pairs: &[u64]) {
+        use std::sync::atomic::Ordering::Relaxed;
+        for &p in pairs {
+            std::hint::black_box(self.words[self.cells(p)[0].0].load(Relaxed));
+        }
+    }
+
     pub fn add(&self, pair: u64) {
         use std::sync::atomic::Ordering::Relaxed;
         for (w, off) in self.cells(pair) {
@@ -211,6 +231,19 @@ pub fn sweep(
             .map_or(p.window_ms, |(_, w)| w)
     };
     let cap = p.max_crowd as usize;
+    // Jobs of about equal work (hits), many more than threads so a hot trace does not leave
+    // a core idle; each job hands its records to the store as it goes.
+    let target = (hits.len() / 512).max(4096);
+    let mut jobs: Vec<&[(usize, usize)]> = Vec::new();
+    let (mut start, mut acc) = (0usize, 0usize);
+    for (k, &(s, e)) in groups.iter().enumerate() {
+        acc += e - s;
+        if acc >= target || k + 1 == groups.len() {
+            jobs.push(&groups[start..=k]);
+            start = k + 1;
+            acc = 0;
+        }
+    }
     // First pass: count each pair's candidate co-actions (saturating at 2).
     let sketch = p.skip_single_pairs.then(|| {
         let bound: u64 = groups
@@ -230,11 +263,19 @@ pub fn sweep(
             })
             .sum();
         let sketch = PairSketch::new(bound);
-        groups.par_iter().with_min_len(64).for_each(|&(s, e)| {
-            let g = &hits_ro[s..e];
-            for_each_candidate(g, window_of(g), cap, |i, j| {
-                sketch.add(pair_key(g[i].account, g[j].account))
-            });
+        jobs.par_iter().for_each(|job| {
+            let mut batch = Vec::with_capacity(SKETCH_BATCH);
+            for &(s, e) in *job {
+                let g = &hits_ro[s..e];
+                for_each_candidate(g, window_of(g), cap, |i, j| {
+                    batch.push(pair_key(g[i].account, g[j].account));
+                    if batch.len() == SKETCH_BATCH {
+                        sketch.add_all(&batch);
+                        batch.clear();
+                    }
+                });
+            }
+            sketch.add_all(&batch);
         });
         sketch
     });
@@ -248,19 +289,6 @@ pub fn sweep(
         ..Default::default()
     };
     let store = PairStore::new(STORE_PARTITIONS, STORE_MEMORY, p.spill);
-    // Jobs of about equal work (hits), many more than threads so a hot trace does not leave
-    // a core idle; each job hands its records to the store as it goes.
-    let target = (hits.len() / 512).max(4096);
-    let mut jobs: Vec<&[(usize, usize)]> = Vec::new();
-    let (mut start, mut acc) = (0usize, 0usize);
-    for (k, &(s, e)) in groups.iter().enumerate() {
-        acc += e - s;
-        if acc >= target || k + 1 == groups.len() {
-            jobs.push(&groups[start..=k]);
-            start = k + 1;
-            acc = 0;
-        }
-    }
     let outs: Vec<std::io::Result<JobOut>> = jobs
         .par_iter()
         .map(|job| {
@@ -354,6 +382,9 @@ struct Record {
 struct Scratch {
     full: Vec<u32>,
     recs: Vec<Record>,
+    /// The sketch's verdict for each candidate of the trace, in candidate order.
+    keep: Vec<bool>,
+    pairs: Vec<u64>,
 }
 
 thread_local! {
@@ -392,14 +423,31 @@ fn sweep_trace(g: &[Hit], ctx: &TraceCtx, out: &mut JobOut) -> std::io::Result<(
             out.crowded_traces.push((g[0].trace, crowded));
         }
 
+        // Ask the sketch about every candidate first, a batch of cache lines at a time, so the
+        // lookups overlap instead of each waiting for memory inside the loop below.
+        sc.keep.clear();
+        if let Some(sketch) = ctx.sketch {
+            sc.pairs.clear();
+            let pairs = &mut sc.pairs;
+            for_each_candidate(g, window_ms, cap, |i, j| {
+                pairs.push(pair_key(g[i].account, g[j].account))
+            });
+            for chunk in sc.pairs.chunks(SKETCH_BATCH) {
+                sketch.touch(chunk);
+                sc.keep
+                    .extend(chunk.iter().map(|&p| sketch.at_least_two(p)));
+            }
+        }
         let recs = &mut sc.recs;
         recs.clear();
-        let full = &sc.full;
+        let (full, keep) = (&sc.full, &sc.keep);
+        let mut c = 0;
         for_each_candidate(g, window_ms, cap, |i, j| {
             let (hi_, hj) = (g[i], g[j]);
             let pair = pair_key(hi_.account, hj.account);
             out.records += 1;
-            if ctx.sketch.is_some_and(|s| !s.at_least_two(pair)) {
+            c += 1;
+            if ctx.sketch.is_some() && !keep[c - 1] {
                 out.single_pairs += 1;
                 return;
             }
