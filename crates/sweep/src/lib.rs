@@ -56,6 +56,9 @@ pub const STORE_MEMORY: usize = 256 << 20;
 pub const STORE_PARTITIONS: usize = 64;
 /// Pairs the sketch's first pass updates together (see [`PairSketch::add_all`]).
 const SKETCH_BATCH: usize = 256;
+/// Later hits whose candidates the second pass looks up in the sketch together (bounds the
+/// lookup buffer for hot traces).
+const SKETCH_BLOCK_HITS: usize = 64;
 /// Records a sweep job collects for one partition before handing them to the store.
 const JOB_FLUSH: usize = 4096;
 
@@ -200,12 +203,25 @@ fn pair_key(a: u32, b: u32) -> u64 {
 
 /// Calls `f` with every candidate co-action (later hit `i`, earlier hit `j`) of one trace:
 /// other accounts, within the window, at most `cap` nearest earlier hits.
-fn for_each_candidate(g: &[Hit], window_ms: i64, cap: usize, mut f: impl FnMut(usize, usize)) {
-    let mut lo = 0usize;
-    for i in 0..g.len() {
-        while g[i].time - g[lo].time > window_ms {
-            lo += 1;
+fn for_each_candidate(g: &[Hit], window_ms: i64, cap: usize, f: impl FnMut(usize, usize)) {
+    candidates_in(g, window_ms, cap, 0..g.len(), &mut 0, f);
+}
+
+/// [`for_each_candidate`] for the later hits `is` only; `lo` carries the window's start from
+/// one range to the next.
+fn candidates_in(
+    g: &[Hit],
+    window_ms: i64,
+    cap: usize,
+    is: std::ops::Range<usize>,
+    lo: &mut usize,
+    mut f: impl FnMut(usize, usize),
+) {
+    for i in is {
+        while g[i].time - g[*lo].time > window_ms {
+            *lo += 1;
         }
+        let lo = *lo;
         for j in lo.max(i.saturating_sub(cap))..i {
             if g[j].account != g[i].account {
                 f(i, j);
@@ -423,48 +439,53 @@ fn sweep_trace(g: &[Hit], ctx: &TraceCtx, out: &mut JobOut) -> std::io::Result<(
             out.crowded_traces.push((g[0].trace, crowded));
         }
 
-        // Ask the sketch about every candidate first, a batch of cache lines at a time, so the
-        // lookups overlap instead of each waiting for memory inside the loop below.
-        sc.keep.clear();
-        if let Some(sketch) = ctx.sketch {
-            sc.pairs.clear();
-            let pairs = &mut sc.pairs;
-            for_each_candidate(g, window_ms, cap, |i, j| {
-                pairs.push(pair_key(g[i].account, g[j].account))
-            });
-            for chunk in sc.pairs.chunks(SKETCH_BATCH) {
-                sketch.touch(chunk);
-                sc.keep
-                    .extend(chunk.iter().map(|&p| sketch.at_least_two(p)));
-            }
-        }
         let recs = &mut sc.recs;
         recs.clear();
-        let (full, keep) = (&sc.full, &sc.keep);
-        let mut c = 0;
-        for_each_candidate(g, window_ms, cap, |i, j| {
-            let (hi_, hj) = (g[i], g[j]);
-            let pair = pair_key(hi_.account, hj.account);
-            out.records += 1;
-            c += 1;
-            if ctx.sketch.is_some() && !keep[c - 1] {
-                out.single_pairs += 1;
-                return;
+        let (full, keep, pairs) = (&sc.full, &mut sc.keep, &mut sc.pairs);
+        // A block of later hits at a time: ask the sketch about the block's candidates first,
+        // a batch of cache lines at a time, so the lookups overlap instead of each waiting for
+        // memory inside the loop that builds records.
+        let (mut lo_ask, mut lo_build) = (0usize, 0usize);
+        let mut i0 = 0;
+        while i0 < n {
+            let block = i0..(i0 + SKETCH_BLOCK_HITS).min(n);
+            keep.clear();
+            if let Some(sketch) = ctx.sketch {
+                pairs.clear();
+                candidates_in(g, window_ms, cap, block.clone(), &mut lo_ask, |i, j| {
+                    pairs.push(pair_key(g[i].account, g[j].account))
+                });
+                for chunk in pairs.chunks(SKETCH_BATCH) {
+                    sketch.touch(chunk);
+                    keep.extend(chunk.iter().map(|&p| sketch.at_least_two(p)));
+                }
             }
-            let (ev_a, ev_b) = if hi_.account < hj.account {
-                (hi_.event, hj.event)
-            } else {
-                (hj.event, hi_.event)
-            };
-            recs.push(Record {
-                pair,
-                ev_a,
-                ev_b,
-                t_first: hj.time,
-                t_last: hi_.time,
-                weight: (WEIGHT_SCALE / f64::from(full[i].max(1))).round() as u32,
+            let mut c = 0;
+            i0 = block.end;
+            candidates_in(g, window_ms, cap, block, &mut lo_build, |i, j| {
+                let (hi_, hj) = (g[i], g[j]);
+                let pair = pair_key(hi_.account, hj.account);
+                out.records += 1;
+                c += 1;
+                if ctx.sketch.is_some() && !keep[c - 1] {
+                    out.single_pairs += 1;
+                    return;
+                }
+                let (ev_a, ev_b) = if hi_.account < hj.account {
+                    (hi_.event, hj.event)
+                } else {
+                    (hj.event, hi_.event)
+                };
+                recs.push(Record {
+                    pair,
+                    ev_a,
+                    ev_b,
+                    t_first: hj.time,
+                    t_last: hi_.time,
+                    weight: (WEIGHT_SCALE / f64::from(full[i].max(1))).round() as u32,
+                });
             });
-        });
+        }
         recs.sort_unstable_by_key(|r| (r.pair, r.t_first, r.t_last, r.ev_a, r.ev_b));
         let trace = g[0].trace;
         let mut s = 0;
