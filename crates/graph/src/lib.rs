@@ -172,34 +172,38 @@ pub fn significant_edges(
     }
     let parts: Vec<std::io::Result<PartOut>> = (0..store.partitions())
         .into_par_iter()
-        .map(|i| {
-            let mut pts = store.load(i)?;
-            let bounds = pair_groups(&mut pts);
-            let mut out = PartOut {
-                pairs: bounds.len(),
-                pvals: Vec::new(),
-                edges: Vec::new(),
-            };
-            for &(s, e) in &bounds {
-                let g = &pts[s..e];
-                let co = distinct_co_actions(g);
-                if co < p.min_co_actions {
-                    continue;
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(pts, buf), i| {
+                store.load_into(i, pts, buf)?;
+                let pts: &mut Vec<PairTrace> = pts;
+                let bounds = pair_groups(pts);
+                let mut out = PartOut {
+                    pairs: bounds.len(),
+                    pvals: Vec::new(),
+                    edges: Vec::new(),
+                };
+                for &(s, e) in &bounds {
+                    let g = &pts[s..e];
+                    let co = distinct_co_actions(g);
+                    if co < p.min_co_actions {
+                        continue;
+                    }
+                    let (a, b) = g[0].accounts();
+                    let ex = expected(exposure, a, b);
+                    let pv = poisson_tail(ex, co);
+                    // q ≥ p, so a p-value above the FDR can never pass.
+                    if p.fdr.is_none_or(|alpha| pv <= alpha) {
+                        let mut edge = make_edge(g, &layer_bit);
+                        edge.expected = ex;
+                        edge.p_value = pv;
+                        out.edges.push((edge, out.pvals.len()));
+                    }
+                    out.pvals.push(pv);
                 }
-                let (a, b) = g[0].accounts();
-                let ex = expected(exposure, a, b);
-                let pv = poisson_tail(ex, co);
-                // q ≥ p, so a p-value above the FDR can never pass.
-                if p.fdr.is_none_or(|alpha| pv <= alpha) {
-                    let mut edge = make_edge(g, &layer_bit);
-                    edge.expected = ex;
-                    edge.p_value = pv;
-                    out.edges.push((edge, out.pvals.len()));
-                }
-                out.pvals.push(pv);
-            }
-            Ok(out)
-        })
+                Ok(out)
+            },
+        )
         .collect();
     let mut tested = single_pairs as usize;
     let mut pvals = Vec::new();

@@ -151,24 +151,37 @@ impl PairStore {
 
     /// Every record of partition `i`, in no particular order.
     pub fn load(&self, i: usize) -> io::Result<Vec<PairTrace>> {
+        let mut out = Vec::new();
+        self.load_into(i, &mut out, &mut Vec::new())?;
+        Ok(out)
+    }
+
+    /// [`load`](Self::load) into `out` (cleared first), with `buf` as scratch: callers that
+    /// load partition after partition reuse both, instead of touching fresh memory each time.
+    pub fn load_into(
+        &self,
+        i: usize,
+        out: &mut Vec<PairTrace>,
+        buf: &mut Vec<u8>,
+    ) -> io::Result<()> {
         let mut part = self.parts[i].lock().unwrap_or_else(|e| e.into_inner());
-        let on_disk = part.on_disk;
-        let mut out = Vec::with_capacity(on_disk as usize + part.mem.len());
-        let bytes = part.bytes;
+        out.clear();
+        let (on_disk, bytes) = (part.on_disk, part.bytes);
+        out.reserve(on_disk as usize + part.mem.len());
         if let Some(f) = part.file.as_mut() {
             f.seek(SeekFrom::Start(0))?;
-            let mut buf = Vec::with_capacity(bytes as usize);
-            f.take(bytes).read_to_end(&mut buf)?;
+            buf.clear();
+            f.take(bytes).read_to_end(buf)?;
             let mut at = 0;
             for _ in 0..on_disk {
-                out.push(decode(&buf, &mut at)?);
+                out.push(decode(buf, &mut at)?);
             }
             if at != buf.len() {
                 return Err(corrupt());
             }
         }
         out.extend_from_slice(&part.mem);
-        Ok(out)
+        Ok(())
     }
 
     /// All records, sorted by (pair, first, trace): for tests and small inputs.
