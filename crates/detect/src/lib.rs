@@ -30,7 +30,9 @@ use std::time::Instant;
 const BATCH: usize = 4096;
 
 enum Batch {
-    Events(Vec<Prepared>),
+    /// Events and, index for index, what was prepared for them (kept apart so the 300-byte
+    /// events are not moved again).
+    Events(Vec<lockstep_core::Event>, Vec<Prepared>),
     Bad(Quarantined),
 }
 
@@ -39,7 +41,6 @@ enum Batch {
 /// for the one interning thread is table lookups. Strings live end to end in `buf`: two
 /// allocations per event instead of one per tag and key.
 struct Prepared {
-    event: lockstep_core::Event,
     buf: String,
     /// Folded hashtags (layer `None`) then trace keys `layer:key` with their hashes, as
     /// ranges of `buf`.
@@ -54,7 +55,7 @@ impl Prepared {
 }
 
 fn prepare(
-    event: lockstep_core::Event,
+    event: &lockstep_core::Event,
     layers: &[Box<dyn lockstep_trace::Layer>],
     watchlist: Option<&watchlist::Watchlist>,
 ) -> Prepared {
@@ -75,7 +76,7 @@ fn prepare(
     }
     for l in layers {
         let kind = l.kind();
-        l.traces(&event, &mut |key| {
+        l.traces(event, &mut |key| {
             let start = buf.len();
             buf.push_str(kind.name());
             buf.push(':');
@@ -85,10 +86,9 @@ fn prepare(
         });
     }
     Prepared {
-        targets: watchlist.map(|w| w.matches(&event)).unwrap_or_default(),
+        targets: watchlist.map(|w| w.matches(event)).unwrap_or_default(),
         buf,
         spans,
-        event,
     }
 }
 
@@ -175,7 +175,8 @@ pub fn analyse(
         let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<Vec<lockstep_core::Event>>(4);
         // Consumed batches go back to the preparing thread to be freed in parallel there:
         // freeing millions of small allocations on the one interning thread cost seconds.
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<Vec<Prepared>>();
+        type Done = (Vec<lockstep_core::Event>, Vec<Prepared>);
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Done>();
         let (layers, wl) = (&layers, watchlist.as_ref());
         let file = std::thread::scope(|scope| {
             let preparer = scope.spawn({
@@ -183,14 +184,13 @@ pub fn analyse(
                 move || {
                     use rayon::prelude::*;
                     for batch in raw_rx {
-                        while let Ok(done) = done_rx.try_recv() {
-                            done.into_par_iter().for_each(drop);
+                        while let Ok((events, prepared)) = done_rx.try_recv() {
+                            events.into_par_iter().for_each(drop);
+                            prepared.into_par_iter().for_each(drop);
                         }
-                        let prepared: Vec<Prepared> = batch
-                            .into_par_iter()
-                            .map(|e| prepare(e, layers, wl))
-                            .collect();
-                        if tx.send(Batch::Events(prepared)).is_err() {
+                        let prepared: Vec<Prepared> =
+                            batch.par_iter().map(|e| prepare(e, layers, wl)).collect();
+                        if tx.send(Batch::Events(batch, prepared)).is_err() {
                             break;
                         }
                     }
@@ -214,9 +214,8 @@ pub fn analyse(
             });
             for msg in rx {
                 match msg {
-                    Batch::Events(events) => {
-                        for p in &events {
-                            let e = &p.event;
+                    Batch::Events(events, prepared) => {
+                        for (e, p) in events.iter().zip(&prepared) {
                             let tags = p.spans.iter().filter(|s| s.0.is_none());
                             let (ev, acc) = table.push_folded(e, tags.map(|s| p.str(s)), keep_text);
                             targets.extend(p.targets.iter().map(|&(ent, att)| (ev, ent, att)));
@@ -231,7 +230,7 @@ pub fn analyse(
                                 });
                             }
                         }
-                        let _ = done_tx.send(events);
+                        let _ = done_tx.send((events, prepared));
                     }
                     Batch::Bad(q) => {
                         quarantined += 1;
