@@ -190,10 +190,19 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
         let size = c.members.len();
         let internal: Vec<&lockstep_graph::Edge> =
             c.internal_edges.iter().map(|&i| &a.edges[i]).collect();
-        let mut layers: BTreeMap<String, u32> = BTreeMap::new();
+        // Edges per layer: counted per layer bit, named once (millions of edges at scale).
+        let mut per_bit = [0u32; 32];
         for e in &internal {
-            for name in LayerKind::names_in(e.layers) {
-                *layers.entry(name.to_string()).or_insert(0) += 1;
+            for (b, n) in per_bit.iter_mut().enumerate() {
+                *n += (e.layers >> b) & 1;
+            }
+        }
+        let mut layers: BTreeMap<String, u32> = BTreeMap::new();
+        for (b, &k) in per_bit.iter().enumerate() {
+            if k > 0 {
+                for name in LayerKind::names_in(1 << b) {
+                    *layers.entry(name.to_string()).or_insert(0) += k;
+                }
             }
         }
         let mut gaps: Vec<i64> = internal.iter().map(|e| e.median_gap_ms).collect();

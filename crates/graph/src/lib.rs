@@ -384,13 +384,30 @@ pub fn cluster(edges: &[Edge], p: ClusterParams) -> Result<Vec<Cluster>, String>
     if edges.is_empty() {
         return Ok(Vec::new());
     }
-    let mut nodes: Vec<u32> = edges.iter().flat_map(|e| [e.a, e.b]).collect();
-    nodes.sort_unstable();
-    nodes.dedup();
-    let index = |x: u32| nodes.binary_search(&x).expect("node of an edge");
+    // Nodes in ascending account order, found through a direct index (not a binary search
+    // per edge end: millions of them at scale).
+    let top = edges.iter().map(|e| e.a.max(e.b)).max().unwrap_or(0) as usize;
+    let mut index = vec![u32::MAX; top + 1];
+    for e in edges {
+        index[e.a as usize] = 0;
+        index[e.b as usize] = 0;
+    }
+    let mut nodes: Vec<u32> = Vec::new();
+    for (x, slot) in index.iter_mut().enumerate() {
+        if *slot == 0 {
+            *slot = nodes.len() as u32;
+            nodes.push(x as u32);
+        }
+    }
     let list: Vec<(usize, usize, f64)> = edges
         .iter()
-        .map(|e| (index(e.a), index(e.b), e.weight.max(1e-9)))
+        .map(|e| {
+            (
+                index[e.a as usize] as usize,
+                index[e.b as usize] as usize,
+                e.weight.max(1e-9),
+            )
+        })
         .collect();
     let graph = CSRNetwork::from_edges(nodes.len(), &list).map_err(|e| e.to_string())?;
     let config = LeidenConfig {
