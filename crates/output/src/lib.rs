@@ -97,6 +97,23 @@ pub fn write_par<T: Sync>(
     Ok(())
 }
 
+/// Appends one CSV field, quoted the way the `csv` crate's default writer does: only when it
+/// holds a comma, a quote or a line break, with quotes doubled.
+pub fn csv_field(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        out.push(b'"');
+        for b in s.bytes() {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(s.as_bytes());
+    }
+}
+
 /// sha256 (hex) of a file's bytes.
 pub fn sha256_file(path: &Path) -> io::Result<String> {
     let mut f = fs::File::open(path)?;
@@ -125,6 +142,37 @@ pub fn fixed(x: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_like_the_csv_crate() {
+        let fields = [
+            "plain",
+            "a,b",
+            "say \"hi\"",
+            "two\nlines",
+            "cr\r",
+            " spaced ",
+            "ș,ş",
+            "#tag;x",
+            "'quote'",
+            "",
+            "end\"",
+        ];
+        let mut ours = Vec::new();
+        for (k, f) in fields.iter().enumerate() {
+            if k > 0 {
+                ours.push(b',');
+            }
+            csv_field(&mut ours, f);
+        }
+        ours.push(b'\n');
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(fields).unwrap();
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            String::from_utf8(w.into_inner().unwrap()).unwrap()
+        );
+    }
 
     #[test]
     fn atomic_file_appears_only_on_commit() {
