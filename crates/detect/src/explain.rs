@@ -363,12 +363,18 @@ pub fn explain(a: &Analysis) -> (Vec<ClusterReport>, BTreeMap<u32, AccountRow>) 
             .into_iter()
             .map(|(h, k)| (format_time(h * HOUR), k))
             .collect();
+        // The three strongest edges (a total order: pairs are unique), without sorting them all.
         let mut strongest: Vec<&&lockstep_graph::Edge> = internal.iter().collect();
-        strongest.sort_by(|x, y| {
+        let by_strength = |x: &&&lockstep_graph::Edge, y: &&&lockstep_graph::Edge| {
             x.q_value
                 .total_cmp(&y.q_value)
                 .then((x.a, x.b).cmp(&(y.a, y.b)))
-        });
+        };
+        if strongest.len() > 3 {
+            strongest.select_nth_unstable_by(3, by_strength);
+            strongest.truncate(3);
+        }
+        strongest.sort_by(by_strength);
         let mut evidence = Vec::new();
         for e in strongest.iter().take(3) {
             if let Some(&(ea, eb)) = e.samples.first() {
