@@ -221,26 +221,21 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
                 samples.push('~');
                 samples.push_str(&a.table.ev_id[y as usize]);
             }
-            let fields: [&str; 12] = [
-                name(s),
-                name(t),
-                &fixed(e.weight, 6),
-                &e.co_actions.to_string(),
-                layer_names[&e.layers].as_str(),
-                &format_time(e.first),
-                &format_time(e.last),
-                &fixed(e.median_gap_ms as f64 / 1000.0, 3),
-                &fixed(e.expected, 6),
-                &format!("{:.3e}", e.p_value),
-                &format!("{:.3e}", e.q_value),
-                &samples,
-            ];
-            for (k, field) in fields.iter().enumerate() {
-                if k > 0 {
-                    buf.push(b',');
-                }
-                lockstep_output::csv_field(buf, field);
-            }
+            // Names, layers and samples may need quoting; numbers and times never do.
+            use lockstep_output::{csv_field, write_fixed};
+            csv_field(buf, name(s));
+            buf.push(b',');
+            csv_field(buf, name(t));
+            buf.push(b',');
+            write_fixed(buf, e.weight, 6);
+            write!(buf, ",{},", e.co_actions)?;
+            csv_field(buf, layer_names[&e.layers].as_str());
+            write!(buf, ",{},{},", format_time(e.first), format_time(e.last))?;
+            write_fixed(buf, e.median_gap_ms as f64 / 1000.0, 3);
+            buf.push(b',');
+            write_fixed(buf, e.expected, 6);
+            write!(buf, ",{:.3e},{:.3e},", e.p_value, e.q_value)?;
+            csv_field(buf, &samples);
             buf.push(b'\n');
             Ok(())
         })?;

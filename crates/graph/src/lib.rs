@@ -44,14 +44,20 @@ pub struct Edge {
 
 /// Sorts per-trace records by pair and returns each pair's range.
 fn pair_groups(pair_traces: &mut [PairTrace]) -> Vec<(usize, usize)> {
+    // By pair first (one integer compare), then each (small) group by (first, trace): the
+    // same total order as sorting by (pair, first, trace), for less work.
     let key = |p: &PairTrace| (p.pair, p.first, p.trace);
-    if !pair_traces.is_sorted_by_key(key) {
-        pair_traces.par_sort_unstable_by_key(key);
+    let sorted = pair_traces.is_sorted_by_key(key);
+    if !sorted {
+        pair_traces.par_sort_unstable_by_key(|p| p.pair);
     }
     let mut bounds = Vec::new();
     let mut s = 0;
     for i in 1..=pair_traces.len() {
         if i == pair_traces.len() || pair_traces[i].pair != pair_traces[s].pair {
+            if !sorted && i - s > 1 {
+                pair_traces[s..i].sort_unstable_by_key(|p| (p.first, p.trace));
+            }
             bounds.push((s, i));
             s = i;
         }

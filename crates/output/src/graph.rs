@@ -61,10 +61,13 @@ pub fn write_gexf(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> io::
     crate::write_par(&mut f, edges, |i, e, out| {
         write!(
             out,
-            r#"      <edge id="{i}" source="{}" target="{}" weight="{}"><attvalues><attvalue for="co_actions" value="{}"/><attvalue for="layers" value="{}"/><attvalue for="q_value" value="{:.3e}"/></attvalues></edge>"#,
-            e.source,
-            e.target,
-            crate::fixed(e.weight, 6),
+            r#"      <edge id="{i}" source="{}" target="{}" weight=""#,
+            e.source, e.target,
+        )?;
+        crate::write_fixed(out, e.weight, 6);
+        write!(
+            out,
+            r#""><attvalues><attvalue for="co_actions" value="{}"/><attvalue for="layers" value="{}"/><attvalue for="q_value" value="{:.3e}"/></attvalues></edge>"#,
             e.co_actions,
             escape(e.layers),
             e.q_value
@@ -125,10 +128,14 @@ pub fn write_graphml(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> i
     crate::write_par(&mut f, edges, |_, e, out| {
         write!(
             out,
-            r#"    <edge source="{}" target="{}"><data key="weight">{}</data><data key="co_actions">{}</data><data key="layers">{}</data><data key="q_value">{:.3e}</data></edge>"#,
+            r#"    <edge source="{}" target="{}"><data key="weight">"#,
             escape(nodes[e.source as usize].id.as_str()),
             escape(nodes[e.target as usize].id.as_str()),
-            crate::fixed(e.weight, 6),
+        )?;
+        crate::write_fixed(out, e.weight, 6);
+        write!(
+            out,
+            r#"</data><data key="co_actions">{}</data><data key="layers">{}</data><data key="q_value">{:.3e}</data></edge>"#,
             e.co_actions,
             escape(e.layers),
             e.q_value

@@ -129,6 +129,17 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
+/// [`fixed`] appended to `out` without an allocation for the common case.
+pub fn write_fixed(out: &mut Vec<u8>, x: f64, decimals: usize) {
+    use std::io::Write;
+    // A value that prints as a negative zero is written as `fixed` writes it (without sign).
+    if x < 0.0 || (x == 0.0 && x.is_sign_negative()) {
+        out.extend_from_slice(fixed(x, decimals).as_bytes());
+    } else {
+        let _ = write!(out, "{x:.decimals$}");
+    }
+}
+
 /// A float with fixed decimals, so text outputs are byte-stable.
 pub fn fixed(x: f64, decimals: usize) -> String {
     let s = format!("{x:.decimals$}");
@@ -142,6 +153,27 @@ pub fn fixed(x: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn write_fixed_matches_fixed() {
+        for x in [
+            0.0,
+            -0.0,
+            1.5,
+            -1e-9,
+            -2.25,
+            1e-7,
+            123456.789,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
+            for d in [0, 3, 6] {
+                let mut out = b"x".to_vec();
+                write_fixed(&mut out, x, d);
+                assert_eq!(String::from_utf8(out).unwrap(), format!("x{}", fixed(x, d)));
+            }
+        }
+    }
 
     #[test]
     fn csv_fields_are_quoted_like_the_csv_crate() {
