@@ -69,18 +69,24 @@ fn pair_groups(pair_traces: &mut [PairTrace]) -> Vec<(usize, usize)> {
 fn make_edge(g: &[PairTrace], layer_bit: &(impl Fn(u32) -> u32 + Sync)) -> Edge {
     let (a, b) = g[0].accounts();
     let co = distinct_co_actions(g);
-    // Median over co-actions, each trace contributing its median gap co_actions times.
-    let mut gaps: Vec<(u32, u32)> = g.iter().map(|p| (p.median_gap_ms, p.co_actions)).collect();
-    gaps.sort_unstable();
-    let mut left = co.div_ceil(2);
-    let mut median = 0;
-    for (gap, n) in gaps {
-        median = gap;
-        if n >= left {
-            break;
+    // Median over co-actions, each trace contributing its median gap co_actions times (one
+    // trace: its own median, without the buffer).
+    let median = if let [p] = g {
+        p.median_gap_ms
+    } else {
+        let mut gaps: Vec<(u32, u32)> = g.iter().map(|p| (p.median_gap_ms, p.co_actions)).collect();
+        gaps.sort_unstable();
+        let mut left = co.div_ceil(2);
+        let mut median = 0;
+        for (gap, n) in gaps {
+            median = gap;
+            if n >= left {
+                break;
+            }
+            left -= n;
         }
-        left -= n;
-    }
+        median
+    };
     let top = g
         .iter()
         .max_by_key(|p| (p.co_actions, std::cmp::Reverse(p.trace)))
