@@ -486,13 +486,18 @@ fn sweep_trace(g: &[Hit], ctx: &TraceCtx, out: &mut JobOut) -> std::io::Result<(
                 });
             });
         }
-        recs.sort_unstable_by_key(|r| (r.pair, r.t_first, r.t_last, r.ev_a, r.ev_b));
+        // By pair (one integer compare), then each pair's few records by the rest of the
+        // key: the order of a sort by the whole key, for less work.
+        recs.sort_unstable_by_key(|r| r.pair);
         let trace = g[0].trace;
         let mut s = 0;
         while s < recs.len() {
             let mut e = s + 1;
             while e < recs.len() && recs[e].pair == recs[s].pair {
                 e += 1;
+            }
+            if e - s > 1 {
+                recs[s..e].sort_unstable_by_key(|r| (r.t_first, r.t_last, r.ev_a, r.ev_b));
             }
             let pt = fold_pair(trace, &recs[s..e]);
             let part = ctx.store.partition_of(pt.pair);
