@@ -214,6 +214,8 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
             // `csv_field` quotes exactly as the csv crate does.
             let mut samples = String::new();
             for (k, &(x, y)) in e.samples.iter().enumerate() {
+                // Samples are (post of e.a, post of e.b); the row names the pair by name order.
+                let (x, y) = if s == e.a { (x, y) } else { (y, x) };
                 if k > 0 {
                     samples.push(' ');
                 }

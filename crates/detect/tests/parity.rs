@@ -119,6 +119,28 @@ fn case_folder_is_complete_and_byte_identical_across_thread_counts() {
     assert_eq!(m["counts"]["read"], 35125);
     assert_eq!(m["parameters"]["window_s"], 10.0);
     assert_eq!(m["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    // Every sample post pair reads source~target: the first post is the source's.
+    let mut author = std::collections::HashMap::new();
+    lockstep_read::read_file(
+        &input[0],
+        &mut |e| {
+            author.insert(e.id, e.account);
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    let mut rows = csv::Reader::from_path(dirs[0].path().join("edges.csv")).unwrap();
+    let mut samples = 0;
+    for row in rows.records() {
+        let row = row.unwrap();
+        for pair in row[11].split(' ') {
+            let (x, y) = pair.split_once('~').unwrap();
+            assert_eq!(author[x], row[0], "{pair} in row {row:?}");
+            assert_eq!(author[y], row[1], "{pair} in row {row:?}");
+            samples += 1;
+        }
+    }
+    assert!(samples > 1092, "every edge has samples");
     let (bad, checked) = lockstep_output::verify(dirs[0].path()).unwrap();
     assert!(bad.is_empty());
     assert_eq!(
