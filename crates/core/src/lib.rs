@@ -187,11 +187,6 @@ pub fn format_time(ms: i64) -> String {
     }
 }
 
-/// The `http(s)://` URLs of free text, as [`extract_entities`] finds them.
-pub fn extract_urls(text: &str) -> Vec<String> {
-    extract(text, false, false, true).2
-}
-
 /// Pulls `#hashtags`, `@mentions` and `http(s)://` URLs out of free text, for inputs that do
 /// not list them as fields. Hashtags and mentions are returned without their sigil.
 pub fn extract_entities(text: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
@@ -338,7 +333,6 @@ mod tests {
                 extract(text, false, false, true),
                 (vec![], vec![], u.clone())
             );
-            assert_eq!(extract_urls(text), u);
         }
     }
 }

@@ -217,7 +217,7 @@ pub fn analyse(
                     Batch::Events(events, prepared) => {
                         for (e, p) in events.iter().zip(&prepared) {
                             let tags = p.spans.iter().filter(|s| s.0.is_none());
-                            let (ev, acc) = table.push_folded(e, tags.map(|s| p.str(s)), keep_text);
+                            let (ev, acc) = table.push(e, tags.map(|s| p.str(s)), keep_text);
                             targets.extend(p.targets.iter().map(|&(ent, att)| (ev, ent, att)));
                             for s in &p.spans {
                                 let Some(kind) = s.0 else { continue };

@@ -25,28 +25,10 @@ pub struct EventTable {
     tag_ids: FxHashMap<String, u32>,
 }
 
-/// An event's hashtags folded (see `lockstep_trace::fold_hashtag`), empty ones dropped,
-/// duplicates removed, in first-seen order.
-pub fn folded_tags(e: &Event) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(e.hashtags.len());
-    for t in &e.hashtags {
-        let f = lockstep_trace::fold_hashtag(t);
-        if !f.is_empty() && !out.contains(&f) {
-            out.push(f);
-        }
-    }
-    out
-}
-
 impl EventTable {
-    /// Appends an event; returns (event index, account id).
-    pub fn push(&mut self, e: &Event, keep_text: bool) -> (u32, u32) {
-        let tags = folded_tags(e);
-        self.push_folded(e, tags.iter().map(String::as_str), keep_text)
-    }
-
-    /// [`push`](Self::push) with the event's hashtags already folded (see [`folded_tags`]).
-    pub fn push_folded<'t>(
+    /// Appends an event whose hashtags are already folded (`lockstep_trace::fold_hashtag`,
+    /// empty ones dropped, each once); returns (event index, account id).
+    pub fn push<'t>(
         &mut self,
         e: &Event,
         tags: impl Iterator<Item = &'t str>,

@@ -40,14 +40,14 @@ impl<R: Read> Hashing<R> {
     }
 
     /// The hex SHA-256 and the number of bytes read so far.
-    pub(crate) fn finish(mut self) -> (String, u64) {
+    pub(crate) fn finish(mut self) -> io::Result<(String, u64)> {
         drop(self.tx.take());
         let sha = self
             .hasher
             .take()
             .and_then(|h| h.join().ok())
-            .unwrap_or_default();
-        (sha, self.bytes)
+            .ok_or_else(|| io::Error::other("the hashing thread stopped"))?;
+        Ok((sha, self.bytes))
     }
 }
 

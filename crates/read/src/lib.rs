@@ -222,7 +222,7 @@ pub fn read_file(
         .map_err(|f| f.at(path))?;
     // Readers consume their input to the end, but hash whatever may follow regardless.
     io::copy(&mut raw, &mut io::sink()).map_err(|e| ReadError::io(path, e))?;
-    let (sha256, bytes) = raw.finish();
+    let (sha256, bytes) = raw.finish().map_err(|e| ReadError::io(path, e))?;
     Ok(InputFile {
         path: name.clone(),
         sha256,

@@ -275,29 +275,14 @@ pub fn key_hash(k: &str) -> u64 {
 
 impl TraceTable {
     pub fn intern(&mut self, layer: LayerKind, key: &str) -> u32 {
-        self.buf.clear();
-        self.buf.push_str(layer.name());
-        self.buf.push(':');
-        self.buf.push_str(key);
-        let (keys, buf) = (&self.keys, self.buf.as_str());
-        let h = key_hash(buf);
-        if let Some(&id) = self.ids.find(h, |&id| &keys[id as usize] == buf) {
-            return id;
-        }
-        let id = self.keys.push(buf);
-        let keys = &self.keys;
-        self.ids
-            .insert_unique(h, id, |&id| key_hash(&keys[id as usize]));
-        self.layers.push(layer);
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        buf.push_str(layer.name());
+        buf.push(':');
+        buf.push_str(key);
+        let id = self.intern_hashed(layer, &buf, key_hash(&buf));
+        self.buf = buf;
         id
-    }
-    /// `layer:key`, the form [`TraceTable::intern_hashed`] takes.
-    pub fn full_key(layer: LayerKind, key: &str) -> String {
-        let mut s = String::with_capacity(layer.name().len() + 1 + key.len());
-        s.push_str(layer.name());
-        s.push(':');
-        s.push_str(key);
-        s
     }
 
     /// Interns a full key whose [`key_hash`] was computed elsewhere.
