@@ -260,24 +260,25 @@ pub fn sweep(
             acc = 0;
         }
     }
+    // Candidate co-actions: an upper bound on the records the store will receive.
+    let bound: u64 = groups
+        .par_iter()
+        .map(|&(s, e)| {
+            let g = &hits_ro[s..e];
+            let w = window_of(g);
+            let mut lo = 0usize;
+            let mut n = 0u64;
+            for i in 0..g.len() {
+                while g[i].time - g[lo].time > w {
+                    lo += 1;
+                }
+                n += (i - lo).min(cap) as u64;
+            }
+            n
+        })
+        .sum();
     // First pass: count each pair's candidate co-actions (saturating at 2).
     let sketch = p.skip_single_pairs.then(|| {
-        let bound: u64 = groups
-            .par_iter()
-            .map(|&(s, e)| {
-                let g = &hits_ro[s..e];
-                let w = window_of(g);
-                let mut lo = 0usize;
-                let mut n = 0u64;
-                for i in 0..g.len() {
-                    while g[i].time - g[lo].time > w {
-                        lo += 1;
-                    }
-                    n += (i - lo).min(cap) as u64;
-                }
-                n
-            })
-            .sum();
         let sketch = PairSketch::new(bound);
         jobs.par_iter().for_each(|job| {
             let mut batch = Vec::with_capacity(SKETCH_BATCH);
@@ -305,13 +306,13 @@ pub fn sweep(
         ..Default::default()
     };
     let store = PairStore::new(STORE_PARTITIONS, STORE_MEMORY, p.spill);
+    store.reserve(bound.try_into().unwrap_or(usize::MAX));
     let outs: Vec<std::io::Result<JobOut>> = jobs
         .par_iter()
         .map(|job| {
-            let mut out = JobOut {
-                parts: vec![Vec::new(); store.partitions()],
-                ..Default::default()
-            };
+            let mut out = JobOut::default();
+            // Left over only if an earlier sweep failed mid-job.
+            PARTS.with_borrow_mut(|parts| parts.iter_mut().for_each(Vec::clear));
             for &(s, e) in *job {
                 let g = &hits_ro[s..e];
                 let ctx = TraceCtx {
@@ -324,9 +325,13 @@ pub fn sweep(
                 };
                 sweep_trace(g, &ctx, &mut out)?;
             }
-            for (i, mut part) in std::mem::take(&mut out.parts).into_iter().enumerate() {
-                store.append_to(i, &mut part)?;
-            }
+            // Everything a job found is in the store when it ends.
+            PARTS.with_borrow_mut(|parts| {
+                for (i, part) in parts.iter_mut().enumerate() {
+                    store.append_to(i, part)?;
+                }
+                Ok::<_, std::io::Error>(())
+            })?;
             Ok(out)
         })
         .collect();
@@ -369,8 +374,6 @@ struct JobOut {
     records: u64,
     single_pairs: u64,
     crowded_traces: Vec<(u32, u64)>,
-    /// Records waiting for the store, per partition.
-    parts: Vec<Vec<PairTrace>>,
 }
 
 struct TraceCtx<'a> {
@@ -396,15 +399,78 @@ struct Record {
 /// trace cost more (in page faults) than the sweep itself.
 #[derive(Default)]
 struct Scratch {
-    full: Vec<u32>,
+    /// Each hit's co-action weight: 1 / (others in its window), fixed point.
+    weights: Vec<u32>,
     recs: Vec<Record>,
     /// The sketch's verdict for each candidate of the trace, in candidate order.
     keep: Vec<bool>,
     pairs: Vec<u64>,
+    /// `seen[account] == stamp` when the account has a hit in the current trace, `twice`
+    /// when it has more than one.
+    seen: Vec<u32>,
+    twice: Vec<u32>,
+    stamp: u32,
+    /// Per hit of the current trace: its account has other hits there too.
+    repeated: Vec<bool>,
+    fold: FoldScratch,
+}
+
+#[derive(Default)]
+struct FoldScratch {
+    events: Vec<u32>,
+    gaps: Vec<i64>,
 }
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+    /// Records waiting for the store, per partition; reused from job to job (fresh buffers
+    /// for every job were most of the sweep's page faults).
+    static PARTS: std::cell::RefCell<Vec<Vec<PairTrace>>> =
+        std::cell::RefCell::new(vec![Vec::new(); STORE_PARTITIONS]);
+}
+
+impl Scratch {
+    /// Marks in `repeated` the hits of `g` whose account has another hit in `g`; returns
+    /// whether there are any. A pair can meet twice on a trace only through such a hit: every
+    /// other candidate is a whole (pair, trace) record by itself, with no grouping.
+    fn mark_repeated(&mut self, g: &[Hit], n_accounts: usize) -> bool {
+        if self.seen.len() < n_accounts {
+            self.seen.resize(n_accounts, 0);
+            self.twice.resize(n_accounts, 0);
+        }
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.seen.fill(0);
+            self.twice.fill(0);
+            self.stamp = 1;
+        }
+        let stamp = self.stamp;
+        let mut any = false;
+        for h in g {
+            let a = h.account as usize;
+            if std::mem::replace(&mut self.seen[a], stamp) == stamp {
+                self.twice[a] = stamp;
+                any = true;
+            }
+        }
+        self.repeated.clear();
+        if any {
+            let twice = &self.twice;
+            self.repeated
+                .extend(g.iter().map(|h| twice[h.account as usize] == stamp));
+        }
+        any
+    }
+}
+
+/// Hands `pt` to its partition's buffer, passing the buffer to the store when full.
+fn emit(ctx: &TraceCtx, parts: &mut [Vec<PairTrace>], pt: PairTrace) -> std::io::Result<()> {
+    let part = ctx.store.partition_of(pt.pair);
+    parts[part].push(pt);
+    if parts[part].len() >= JOB_FLUSH {
+        ctx.store.append_to(part, &mut parts[part])?;
+    }
+    Ok(())
 }
 
 fn sweep_trace(g: &[Hit], ctx: &TraceCtx, out: &mut JobOut) -> std::io::Result<()> {
@@ -416,122 +482,164 @@ fn sweep_trace(g: &[Hit], ctx: &TraceCtx, out: &mut JobOut) -> std::io::Result<(
         return Ok(());
     }
     SCRATCH.with_borrow_mut(|sc| {
-        // The full window size of each hit (for the weight); exposure counts the partners each
-        // hit's two-sided window offered, capped per side.
-        sc.full.clear();
-        let mut crowded = 0u64;
-        let (mut lo, mut hi) = (0usize, 0usize);
-        for i in 0..n {
-            while g[i].time - g[lo].time > window_ms {
-                lo += 1;
+        PARTS.with_borrow_mut(|parts| {
+            // The full window size of each hit (for the weight); exposure counts the partners each
+            // hit's two-sided window offered, capped per side.
+            sc.weights.clear();
+            let mut crowded = 0u64;
+            let (mut lo, mut hi) = (0usize, 0usize);
+            for i in 0..n {
+                while g[i].time - g[lo].time > window_ms {
+                    lo += 1;
+                }
+                while hi + 1 < n && g[hi + 1].time - g[i].time <= window_ms {
+                    hi += 1;
+                }
+                let a = g[i].account as usize;
+                ctx.exp_hits[a].fetch_add(1, Relaxed);
+                ctx.exp_crowd[a].fetch_add(((i - lo).min(cap) + (hi - i).min(cap)) as u64, Relaxed);
+                crowded += u64::from(i - lo > cap);
+                let others = ((hi - lo) as u32).max(1);
+                sc.weights
+                    .push((WEIGHT_SCALE / f64::from(others)).round() as u32);
             }
-            while hi + 1 < n && g[hi + 1].time - g[i].time <= window_ms {
-                hi += 1;
+            if crowded > 0 {
+                out.crowded += crowded;
+                out.crowded_traces.push((g[0].trace, crowded));
             }
-            let a = g[i].account as usize;
-            ctx.exp_hits[a].fetch_add(1, Relaxed);
-            ctx.exp_crowd[a].fetch_add(((i - lo).min(cap) + (hi - i).min(cap)) as u64, Relaxed);
-            crowded += u64::from(i - lo > cap);
-            sc.full.push((hi - lo) as u32);
-        }
-        if crowded > 0 {
-            out.crowded += crowded;
-            out.crowded_traces.push((g[0].trace, crowded));
-        }
+            let any_repeated = sc.mark_repeated(g, ctx.exp_hits.len());
 
-        let recs = &mut sc.recs;
-        recs.clear();
-        let (full, keep, pairs) = (&sc.full, &mut sc.keep, &mut sc.pairs);
-        // A block of later hits at a time: ask the sketch about the block's candidates first,
-        // a batch of cache lines at a time, so the lookups overlap instead of each waiting for
-        // memory inside the loop that builds records.
-        let (mut lo_ask, mut lo_build) = (0usize, 0usize);
-        let mut i0 = 0;
-        while i0 < n {
-            let block = i0..(i0 + SKETCH_BLOCK_HITS).min(n);
-            keep.clear();
-            if let Some(sketch) = ctx.sketch {
-                pairs.clear();
-                candidates_in(g, window_ms, cap, block.clone(), &mut lo_ask, |i, j| {
-                    pairs.push(pair_key(g[i].account, g[j].account))
-                });
-                for chunk in pairs.chunks(SKETCH_BATCH) {
-                    sketch.touch(chunk);
-                    keep.extend(chunk.iter().map(|&p| sketch.at_least_two(p)));
+            let trace = g[0].trace;
+            let recs = &mut sc.recs;
+            recs.clear();
+            let (weights, keep, pairs) = (&sc.weights, &mut sc.keep, &mut sc.pairs);
+            let repeated = &sc.repeated;
+            let mut failed = None;
+            // A block of later hits at a time: ask the sketch about the block's candidates first,
+            // a batch of cache lines at a time, so the lookups overlap instead of each waiting for
+            // memory inside the loop that builds records.
+            let (mut lo_ask, mut lo_build) = (0usize, 0usize);
+            let mut i0 = 0;
+            while i0 < n {
+                let block = i0..(i0 + SKETCH_BLOCK_HITS).min(n);
+                keep.clear();
+                if let Some(sketch) = ctx.sketch {
+                    pairs.clear();
+                    candidates_in(g, window_ms, cap, block.clone(), &mut lo_ask, |i, j| {
+                        pairs.push(pair_key(g[i].account, g[j].account))
+                    });
+                    for chunk in pairs.chunks(SKETCH_BATCH) {
+                        sketch.touch(chunk);
+                        keep.extend(chunk.iter().map(|&p| sketch.at_least_two(p)));
+                    }
                 }
-            }
-            let mut c = 0;
-            i0 = block.end;
-            candidates_in(g, window_ms, cap, block, &mut lo_build, |i, j| {
-                let (hi_, hj) = (g[i], g[j]);
-                let pair = pair_key(hi_.account, hj.account);
-                out.records += 1;
-                c += 1;
-                if ctx.sketch.is_some() && !keep[c - 1] {
-                    out.single_pairs += 1;
-                    return;
-                }
-                let (ev_a, ev_b) = if hi_.account < hj.account {
-                    (hi_.event, hj.event)
-                } else {
-                    (hj.event, hi_.event)
-                };
-                recs.push(Record {
-                    pair,
-                    ev_a,
-                    ev_b,
-                    t_first: hj.time,
-                    t_last: hi_.time,
-                    weight: (WEIGHT_SCALE / f64::from(full[i].max(1))).round() as u32,
+                let mut c = 0;
+                i0 = block.end;
+                candidates_in(g, window_ms, cap, block, &mut lo_build, |i, j| {
+                    let (hi_, hj) = (g[i], g[j]);
+                    let pair = pair_key(hi_.account, hj.account);
+                    out.records += 1;
+                    c += 1;
+                    if ctx.sketch.is_some() && !keep[c - 1] {
+                        out.single_pairs += 1;
+                        return;
+                    }
+                    let (ev_a, ev_b) = if hi_.account < hj.account {
+                        (hi_.event, hj.event)
+                    } else {
+                        (hj.event, hi_.event)
+                    };
+                    if !any_repeated || !(repeated[i] || repeated[j]) {
+                        // The pair's only record on this trace: what `fold_pair` makes of it.
+                        let pt = PairTrace {
+                            pair,
+                            trace,
+                            co_actions: 1,
+                            weight: u64::from(weights[i]),
+                            first: hj.time,
+                            last: hi_.time,
+                            median_gap_ms: gap_ms(hi_.time - hj.time),
+                            sample: (ev_a, ev_b),
+                        };
+                        if let Err(e) = emit(ctx, parts, pt) {
+                            failed.get_or_insert(e);
+                        }
+                    } else {
+                        recs.push(Record {
+                            pair,
+                            ev_a,
+                            ev_b,
+                            t_first: hj.time,
+                            t_last: hi_.time,
+                            weight: weights[i],
+                        });
+                    }
                 });
-            });
-        }
-        // By pair (one integer compare), then each pair's few records by the rest of the
-        // key: the order of a sort by the whole key, for less work.
-        recs.sort_unstable_by_key(|r| r.pair);
-        let trace = g[0].trace;
-        let mut s = 0;
-        while s < recs.len() {
-            let mut e = s + 1;
-            while e < recs.len() && recs[e].pair == recs[s].pair {
-                e += 1;
             }
-            if e - s > 1 {
-                recs[s..e].sort_unstable_by_key(|r| (r.t_first, r.t_last, r.ev_a, r.ev_b));
+            if let Some(e) = failed {
+                return Err(e);
             }
-            let pt = fold_pair(trace, &recs[s..e]);
-            let part = ctx.store.partition_of(pt.pair);
-            out.parts[part].push(pt);
-            if out.parts[part].len() >= JOB_FLUSH {
-                ctx.store.append_to(part, &mut out.parts[part])?;
+            // By pair (one integer compare), then each pair's few records by the rest of the
+            // key: the order of a sort by the whole key, for less work.
+            recs.sort_unstable_by_key(|r| r.pair);
+            let mut s = 0;
+            while s < recs.len() {
+                let mut e = s + 1;
+                while e < recs.len() && recs[e].pair == recs[s].pair {
+                    e += 1;
+                }
+                if e - s > 1 {
+                    recs[s..e].sort_unstable_by_key(|r| (r.t_first, r.t_last, r.ev_a, r.ev_b));
+                }
+                emit(ctx, parts, fold_pair(trace, &recs[s..e], &mut sc.fold))?;
+                s = e;
             }
-            s = e;
-        }
-        Ok(())
+            Ok(())
+        })
     })
 }
 
-fn fold_pair(trace: u32, rs: &[Record]) -> PairTrace {
-    let distinct = |f: fn(&Record) -> u32| {
-        let mut v: Vec<u32> = rs.iter().map(f).collect();
-        v.sort_unstable();
-        v.dedup();
-        v.len()
+fn gap_ms(gap: i64) -> u32 {
+    gap.clamp(0, i64::from(u32::MAX)) as u32
+}
+
+/// One (pair, trace) record from the pair's candidate records on the trace, sorted.
+fn fold_pair(trace: u32, rs: &[Record], sc: &mut FoldScratch) -> PairTrace {
+    let first = &rs[0];
+    if rs.len() == 1 {
+        return PairTrace {
+            pair: first.pair,
+            trace,
+            co_actions: 1,
+            weight: u64::from(first.weight),
+            first: first.t_first,
+            last: first.t_last,
+            median_gap_ms: gap_ms(first.t_last - first.t_first),
+            sample: (first.ev_a, first.ev_b),
+        };
+    }
+    let mut distinct = |f: fn(&Record) -> u32| {
+        sc.events.clear();
+        sc.events.extend(rs.iter().map(f));
+        sc.events.sort_unstable();
+        sc.events.dedup();
+        sc.events.len()
     };
     let co = distinct(|r| r.ev_a).min(distinct(|r| r.ev_b)) as u32;
-    let mut gaps: Vec<i64> = rs.iter().map(|r| r.t_last - r.t_first).collect();
-    gaps.sort_unstable();
+    sc.gaps.clear();
+    sc.gaps.extend(rs.iter().map(|r| r.t_last - r.t_first));
+    sc.gaps.sort_unstable();
     // Mean weight of the candidate records, scaled to the one-to-one count.
     let w_sum: u64 = rs.iter().map(|r| u64::from(r.weight)).sum();
     PairTrace {
-        pair: rs[0].pair,
+        pair: first.pair,
         trace,
         co_actions: co,
         weight: w_sum * u64::from(co) / rs.len() as u64,
         first: rs.iter().map(|r| r.t_first).min().unwrap_or(0),
         last: rs.iter().map(|r| r.t_last).max().unwrap_or(0),
-        median_gap_ms: gaps[gaps.len() / 2].clamp(0, i64::from(u32::MAX)) as u32,
-        sample: (rs[0].ev_a, rs[0].ev_b),
+        median_gap_ms: gap_ms(sc.gaps[sc.gaps.len() / 2]),
+        sample: (first.ev_a, first.ev_b),
     }
 }
 

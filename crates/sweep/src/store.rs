@@ -10,6 +10,7 @@
 use crate::PairTrace;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Mutex;
 
 /// Records are written as LEB128 varints (times as a zigzag first and a delta to last):
@@ -45,8 +46,10 @@ fn corrupt() -> io::Error {
 /// Partitioned storage for [`PairTrace`]s.
 pub struct PairStore {
     parts: Vec<Mutex<Part>>,
-    /// Records a partition holds in memory before it is written out.
+    /// Records all partitions together hold in memory before appends start spilling.
     mem_records: usize,
+    /// Records in memory now.
+    in_mem: AtomicUsize,
     spill: bool,
 }
 
@@ -60,16 +63,40 @@ struct Part {
 }
 
 impl PairStore {
-    /// `partitions` partitions; with `spill`, a partition that grows past `mem_bytes /
-    /// partitions` is appended to a temporary file (created in the system's temporary folder,
-    /// `TMPDIR`, and deleted by the OS when closed, also on a crash).
+    /// `partitions` partitions; with `spill`, once the store holds more than `mem_bytes` of
+    /// records, each append writes its partition's records out to a temporary file (created in
+    /// the system's temporary folder, `TMPDIR`, and deleted by the OS when closed, also on a
+    /// crash). The budget is shared, not split per partition: a store just over budget spills
+    /// a little, not nearly everything.
     pub fn new(partitions: usize, mem_bytes: usize, spill: bool) -> PairStore {
         let partitions = partitions.max(1);
         PairStore {
             parts: (0..partitions).map(|_| Mutex::default()).collect(),
-            mem_records: (mem_bytes / partitions / std::mem::size_of::<PairTrace>()).max(1024),
+            mem_records: (mem_bytes / std::mem::size_of::<PairTrace>()).max(1024),
+            in_mem: AtomicUsize::new(0),
             spill,
         }
+    }
+
+    /// Makes room in memory for about `records` records (at most the budget), so partitions
+    /// do not grow by copying themselves.
+    pub fn reserve(&self, records: usize) {
+        let per_part = records.min(self.mem_records) / self.parts.len() + 1;
+        for p in &self.parts {
+            let mut part = p.lock().unwrap_or_else(|e| e.into_inner());
+            part.mem.reserve(per_part + per_part / 8);
+        }
+    }
+
+    /// Accounts for `added` records just moved into `part`, spilling it if over budget.
+    fn added(&self, part: &mut Part, added: usize) -> io::Result<()> {
+        let held = self.in_mem.fetch_add(added, Relaxed) + added;
+        if self.spill && held > self.mem_records {
+            let n = part.mem.len();
+            spill(part)?;
+            self.in_mem.fetch_sub(n, Relaxed);
+        }
+        Ok(())
     }
 
     /// An in-memory store holding `pairs` (for tests and small inputs).
@@ -103,9 +130,7 @@ impl PairStore {
             }
             let mut part = self.parts[p].lock().unwrap_or_else(|e| e.into_inner());
             part.mem.extend_from_slice(&records[s..e]);
-            if self.spill && part.mem.len() >= self.mem_records {
-                spill(&mut part)?;
-            }
+            self.added(&mut part, e - s)?;
             s = e;
         }
         records.clear();
@@ -119,11 +144,9 @@ impl PairStore {
             return Ok(());
         }
         let mut part = self.parts[i].lock().unwrap_or_else(|e| e.into_inner());
+        let n = records.len();
         part.mem.append(records);
-        if self.spill && part.mem.len() >= self.mem_records {
-            spill(&mut part)?;
-        }
-        Ok(())
+        self.added(&mut part, n)
     }
 
     /// Records held, in memory and on disk.
