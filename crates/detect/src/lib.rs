@@ -334,14 +334,13 @@ pub fn analyse(
         min_co_actions: params.min_co_actions,
     };
     let (mut edges, significance) = lockstep_graph::significant_edges(
-        &pair_traces,
+        pair_traces,
         sweep.single_pairs,
         |tr| traces.layer(tr).bit(),
         &exposure,
         sig,
     )
     .context("significance: cannot read the sweep's temporary files")?;
-    drop(pair_traces);
     let n_edges = significance.tested;
     let min_participation_dropped =
         apply_min_participation(&mut edges, table.accounts.len(), params.min_participation);

@@ -165,7 +165,7 @@ fn bh_qvalues(p: &[f64], m: usize) -> Vec<f64> {
 /// ranked (stricter, never looser). `single_pairs` are pairs the sweep saw co-act once and did
 /// not store: they count as tested (in `m`) and below `min_co_actions`.
 pub fn significant_edges(
-    store: &PairStore,
+    store: PairStore,
     single_pairs: u64,
     layer_bit: impl Fn(u32) -> u32 + Sync,
     exposure: &Exposure,
@@ -187,7 +187,7 @@ pub fn significant_edges(
         .map_init(
             || (Vec::new(), Vec::new()),
             |(pts, buf), i| {
-                store.load_into(i, pts, buf)?;
+                store.take_into(i, pts, buf)?;
                 let pts: &mut Vec<PairTrace> = pts;
                 let bounds = pair_groups(pts);
                 let mut out = PartOut {
@@ -722,7 +722,7 @@ mod one_pass_tests {
         );
         // Several partitions, so pairs are aggregated across partition boundaries correctly.
         let store = PairStore::from_vec(pts, 7);
-        let (got, got_rep) = significant_edges(&store, 0, |t| 1 << (t % 8), &exposure, p).unwrap();
+        let (got, got_rep) = significant_edges(store, 0, |t| 1 << (t % 8), &exposure, p).unwrap();
         assert!(
             !want.is_empty() && want.len() < want_rep.tested as usize,
             "the test must keep some and drop some"

@@ -714,6 +714,66 @@ mod tests {
     }
 
     #[test]
+    fn shortcut_records_equal_grouped_records() {
+        // Traces where every account acts once take a shortcut (each candidate is its own
+        // record); traces with repeat accounts mix shortcut and grouped records. Both must
+        // equal grouping every candidate of the trace, the plain way.
+        let r = |i: u32, k: u64| mix64(u64::from(i) * 131 + k);
+        let mut hits: Vec<Hit> = (0..6_000u32)
+            .map(|i| {
+                let t = (r(i, 1) % 300) as u32;
+                // Traces below 150 draw from few accounts (repeats), the rest from many.
+                let accounts = if t < 150 { 40 } else { 100_000 };
+                h(t, (r(i, 2) % 600) as i64, (r(i, 3) % accounts) as u32, i)
+            })
+            .collect();
+        let p = SweepParams {
+            max_crowd: 7,
+            ..params(60)
+        };
+        let (got, _, _) = sweep(&mut hits.clone(), 100_000, p);
+        hits.sort_unstable();
+        let mut want = Vec::new();
+        for (s, e) in group_bounds(&hits) {
+            let g = &hits[s..e];
+            let weight = |i: usize| {
+                let others = g
+                    .iter()
+                    .filter(|x| (x.time - g[i].time).abs() <= p.window_ms)
+                    .count()
+                    - 1;
+                (WEIGHT_SCALE / others.max(1) as f64).round() as u32
+            };
+            let mut recs = Vec::new();
+            for_each_candidate(g, p.window_ms, p.max_crowd as usize, |i, j| {
+                let (a, b) = (g[i], g[j]);
+                let (ev_a, ev_b) = if a.account < b.account {
+                    (a.event, b.event)
+                } else {
+                    (b.event, a.event)
+                };
+                recs.push(Record {
+                    pair: pair_key(a.account, b.account),
+                    ev_a,
+                    ev_b,
+                    t_first: b.time,
+                    t_last: a.time,
+                    weight: weight(i),
+                });
+            });
+            recs.sort_unstable_by_key(|r| (r.pair, r.t_first, r.t_last, r.ev_a, r.ev_b));
+            for run in recs.chunk_by(|x, y| x.pair == y.pair) {
+                want.push(fold_pair(g[0].trace, run, &mut FoldScratch::default()));
+            }
+        }
+        want.sort_unstable_by_key(|p| (p.pair, p.first, p.trace));
+        let grouped = want.iter().filter(|p| p.co_actions > 1).count();
+        assert!(grouped > 50, "the test needs pairs meeting twice on a trace: {grouped}");
+        assert!(want.len() > 5_000, "{} records", want.len());
+        assert_eq!(got, want);
+    }
+
+    #[test]
     fn the_sketch_never_undercounts() {
         let sk = PairSketch::new(10_000);
         for pair in 0..10_000u64 {

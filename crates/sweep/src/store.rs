@@ -207,6 +207,22 @@ impl PairStore {
         Ok(())
     }
 
+    /// [`load_into`](Self::load_into), emptying partition `i` (memory and file) as it goes:
+    /// a consumer that reads every partition once frees the store's memory step by step
+    /// instead of holding it and a copy.
+    pub fn take_into(
+        &self,
+        i: usize,
+        out: &mut Vec<PairTrace>,
+        buf: &mut Vec<u8>,
+    ) -> io::Result<()> {
+        self.load_into(i, out, buf)?;
+        let mut part = self.parts[i].lock().unwrap_or_else(|e| e.into_inner());
+        self.in_mem.fetch_sub(part.mem.len(), Relaxed);
+        *part = Part::default();
+        Ok(())
+    }
+
     /// All records, sorted by (pair, first, trace): for tests and small inputs.
     pub fn to_sorted_vec(&self) -> io::Result<Vec<PairTrace>> {
         let mut all = Vec::new();
