@@ -169,6 +169,11 @@ pub struct DetectArgs {
     /// they promote or attack.
     #[arg(long)]
     pub watchlist: Option<PathBuf>,
+    /// Soft memory budget in MiB: the sweep's pair records stay in memory while the process is
+    /// below it and spill to temporary files in TMPDIR beyond it (at least 256 MiB stay in
+    /// memory). Changes speed and memory use, never results.
+    #[arg(long, default_value_t = Params::default().memory_mib)]
+    pub memory_mib: u64,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -212,6 +217,7 @@ impl DetectArgs {
             text_min_tokens: self.text_min_tokens,
             text_window_s: self.text_window,
             text_script_words: self.text_script_words,
+            memory_mib: self.memory_mib,
             watchlist: self.watchlist.clone(),
         })
     }

@@ -320,7 +320,7 @@ pub fn analyse(
         max_crowd: params.max_crowd,
         // Edges need min_co_actions; with two or more, pairs met once need not be kept.
         skip_single_pairs: params.min_co_actions >= 2,
-        spill: true,
+        store_memory: Some(store_budget(params.memory_mib)),
     };
     let (pair_traces, exposure, sweep) = lockstep_sweep::sweep(&mut hits, table.accounts.len(), sp)
         .context("sweep: cannot write temporary files (set TMPDIR to a writable folder)")?;
@@ -379,6 +379,15 @@ pub fn analyse(
 
 /// CooRTweet's rule: an edge stays when at least one of its accounts takes part in
 /// `min` co-actions overall. Returns how many edges were dropped.
+/// Bytes the pair store may hold in memory: what the memory budget leaves above the process's
+/// peak so far (what it held now can be less: memory freed after the text stage is not
+/// necessarily returned), and never less than [`params::MIN_STORE_MIB`].
+fn store_budget(memory_mib: u64) -> usize {
+    let held = case::peak_rss_mib().unwrap_or(0.0) as u64;
+    let mib = memory_mib.saturating_sub(held).max(params::MIN_STORE_MIB);
+    usize::try_from(mib << 20).unwrap_or(usize::MAX)
+}
+
 fn apply_min_participation(
     edges: &mut Vec<lockstep_graph::Edge>,
     n_accounts: usize,

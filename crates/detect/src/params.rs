@@ -40,10 +40,17 @@ pub struct Params {
     pub text_script_words: usize,
     /// Texts with fewer tokens than this never match (too short to be evidence: "wow").
     pub text_min_tokens: usize,
+    /// Soft memory budget in MiB: the sweep keeps its pair records in memory while the
+    /// process stays below this and spills the rest to temporary files (`TMPDIR`); at least
+    /// [`MIN_STORE_MIB`] stay in memory. Changes speed and memory, never results.
+    pub memory_mib: u64,
     /// A TOML watchlist of entities (candidates, parties): each cluster reports which it
     /// promotes or attacks.
     pub watchlist: Option<std::path::PathBuf>,
 }
+
+/// Memory the sweep's pair store may always use, whatever `memory_mib` leaves.
+pub const MIN_STORE_MIB: u64 = 256;
 
 fn layer_names<S: serde::Serializer>(layers: &[LayerKind], s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(layers.iter().map(|l| l.name()))
@@ -66,6 +73,7 @@ impl Default for Params {
             text_min_tokens: 4,
             text_window_s: 86_400.0,
             text_script_words: 15,
+            memory_mib: 3072,
             watchlist: None,
         }
     }

@@ -46,12 +46,10 @@ pub struct SweepParams<'a> {
     /// Do not materialize pairs with a single candidate co-action over all traces (they are
     /// counted in [`SweepReport::single_pairs`]). Safe whenever edges need ≥ 2 co-actions.
     pub skip_single_pairs: bool,
-    /// Let the [`PairStore`] spill to temporary files beyond [`STORE_MEMORY`].
-    pub spill: bool,
+    /// Bytes of records the [`PairStore`] holds in memory before it spills to temporary
+    /// files; `None` never spills.
+    pub store_memory: Option<usize>,
 }
-
-/// Memory the [`PairStore`] may use before it spills partitions to temporary files.
-pub const STORE_MEMORY: usize = 256 << 20;
 /// Partitions of the [`PairStore`]: the significance test holds one per thread at a time.
 pub const STORE_PARTITIONS: usize = 64;
 /// Pairs the sketch's first pass updates together (see [`PairSketch::add_all`]).
@@ -305,7 +303,10 @@ pub fn sweep(
         traces: groups.len() as u64,
         ..Default::default()
     };
-    let store = PairStore::new(STORE_PARTITIONS, STORE_MEMORY, p.spill);
+    let store = match p.store_memory {
+        Some(bytes) => PairStore::new(STORE_PARTITIONS, bytes, true),
+        None => PairStore::new(STORE_PARTITIONS, usize::MAX, false),
+    };
     store.reserve(bound.try_into().unwrap_or(usize::MAX));
     let outs: Vec<std::io::Result<JobOut>> = jobs
         .par_iter()
@@ -672,7 +673,7 @@ mod tests {
             wide: None,
             max_crowd: 1000,
             skip_single_pairs: false,
-            spill: false,
+            store_memory: None,
         }
     }
 
@@ -685,7 +686,7 @@ mod tests {
             wide: Some((&wide, 86_400_000)),
             max_crowd: 100,
             skip_single_pairs: false,
-            spill: false,
+            store_memory: None,
         };
         let mut hits = vec![
             h(0, 0, 0, 0),
@@ -768,9 +769,40 @@ mod tests {
         }
         want.sort_unstable_by_key(|p| (p.pair, p.first, p.trace));
         let grouped = want.iter().filter(|p| p.co_actions > 1).count();
-        assert!(grouped > 50, "the test needs pairs meeting twice on a trace: {grouped}");
+        assert!(
+            grouped > 50,
+            "the test needs pairs meeting twice on a trace: {grouped}"
+        );
         assert!(want.len() > 5_000, "{} records", want.len());
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn spilling_changes_nothing_but_where_records_wait() {
+        let r = |i: u32, k: u64| mix64(u64::from(i) * 977 + k);
+        let hits: Vec<Hit> = (0..20_000u32)
+            .map(|i| {
+                h(
+                    (r(i, 1) % 40) as u32,
+                    (r(i, 2) % 900) as i64,
+                    (r(i, 3) % 3000) as u32,
+                    i,
+                )
+            })
+            .collect();
+        let (in_memory, ..) = sweep(&mut hits.clone(), 3000, params(60));
+        let p = SweepParams {
+            store_memory: Some(64 << 10),
+            ..params(60)
+        };
+        let (store, _, rep) = super::sweep(&mut hits.clone(), 3000, p).unwrap();
+        assert!(
+            rep.spilled_pair_traces * 2 > rep.pair_traces,
+            "{} of {} spilled",
+            rep.spilled_pair_traces,
+            rep.pair_traces
+        );
+        assert_eq!(store.to_sorted_vec().unwrap(), in_memory);
     }
 
     #[test]
@@ -861,7 +893,7 @@ mod tests {
                 wide: None,
                 max_crowd: 10,
                 skip_single_pairs: false,
-                spill: false,
+                store_memory: None,
             },
         );
         assert_eq!(rep.co_action_records, 45 + 40 * 10);
