@@ -171,6 +171,11 @@ impl PairSketch {
     pub fn add(&self, pair: u64) {
         use std::sync::atomic::Ordering::Relaxed;
         for (w, off) in self.cells(pair) {
+            // A saturated cell stays saturated: a plain load spares the locked update, and
+            // pairs that meet again and again (the ones that matter) are mostly saturated.
+            if self.words[w].load(Relaxed) & (2 << off) != 0 {
+                continue;
+            }
             let old = self.words[w].fetch_or(1 << off, Relaxed);
             if old & (1 << off) != 0 && old & (2 << off) == 0 {
                 self.words[w].fetch_or(2 << off, Relaxed);
