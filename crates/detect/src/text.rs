@@ -169,20 +169,31 @@ const MULTIPLIERS: [u64; BANDS * ROWS] = {
     m
 };
 
-/// One LSH band's key: the band's `ROWS` MinHash values, mixed.
-fn band_hash(toks: &[u64], band: usize) -> u64 {
-    let mut mins = [u32::MAX; ROWS];
-    let ms = &MULTIPLIERS[band * ROWS..(band + 1) * ROWS];
+/// Bands whose keys are computed in one pass over a text's shingles: reading every text's
+/// shingles once per band was most of the text stage's memory traffic.
+const BANDS_PER_PASS: usize = 5;
+const _: () = assert!(BANDS % BANDS_PER_PASS == 0);
+
+/// The LSH keys of bands `first..first + BANDS_PER_PASS`: each band's `ROWS` MinHash values,
+/// mixed.
+fn band_hashes(toks: &[u64], first: usize) -> [u64; BANDS_PER_PASS] {
+    const N: usize = BANDS_PER_PASS * ROWS;
+    let mut mins = [u32::MAX; N];
+    let ms: &[u64; N] = MULTIPLIERS[first * ROWS..(first + BANDS_PER_PASS) * ROWS]
+        .try_into()
+        .expect("BANDS is a multiple of BANDS_PER_PASS");
     for &t in toks {
-        for r in 0..ROWS {
+        for r in 0..N {
             mins[r] = mins[r].min((t.wrapping_mul(ms[r]) >> 32) as u32);
         }
     }
-    let mut h = band as u64;
-    for m in mins {
-        h = mix(h ^ u64::from(m));
-    }
-    h
+    std::array::from_fn(|b| {
+        let mut h = (first + b) as u64;
+        for &m in &mins[b * ROWS..(b + 1) * ROWS] {
+            h = mix(h ^ u64::from(m));
+        }
+        h
+    })
 }
 
 struct UnionFind(Vec<u32>);
@@ -265,15 +276,23 @@ pub fn families(
     // candidates before their shingles are loaded.
     let mut keys: Vec<(u64, u32, u32)> = Vec::with_capacity(with_toks.len());
     let mut uf = UnionFind((0..n as u32).collect());
+    let mut hashes: Vec<[u64; BANDS_PER_PASS]> = Vec::with_capacity(with_toks.len());
     for band in 0..BANDS {
+        if band % BANDS_PER_PASS == 0 {
+            hashes.clear();
+            hashes.par_extend(
+                with_toks
+                    .par_iter()
+                    .map(|&i| band_hashes(toks(i as usize), band)),
+            );
+        }
         keys.clear();
         let parent = &uf.0;
-        keys.par_extend(with_toks.par_iter().map(|&i| {
-            let t = toks(i as usize);
+        keys.par_extend(with_toks.par_iter().zip(&hashes).map(|(&i, h)| {
             (
-                (band_hash(t, band) & !idx_mask) | u64::from(i),
+                (h[band % BANDS_PER_PASS] & !idx_mask) | u64::from(i),
                 parent[i as usize],
-                t.len() as u32,
+                (at[i as usize + 1] - at[i as usize]) as u32,
             )
         }));
         keys.par_sort_unstable_by_key(|k| k.0);
