@@ -172,7 +172,7 @@ const MULTIPLIERS: [u64; BANDS * ROWS] = {
 /// Bands whose keys are computed in one pass over a text's shingles: reading every text's
 /// shingles once per band was most of the text stage's memory traffic.
 const BANDS_PER_PASS: usize = 5;
-const _: () = assert!(BANDS % BANDS_PER_PASS == 0);
+const _: () = assert!(BANDS.is_multiple_of(BANDS_PER_PASS));
 
 /// The LSH keys of bands `first..first + BANDS_PER_PASS`: each band's `ROWS` MinHash values,
 /// mixed.
