@@ -65,56 +65,6 @@ fn pair_groups(pair_traces: &mut [PairTrace]) -> Vec<(usize, usize)> {
     bounds
 }
 
-/// [`pair_groups`] for a partition of the store, where pair order does not matter: records
-/// are spread over small buckets by a hash of their pair (one counting pass, every pair in one
-/// bucket) and each bucket is sorted by (pair, first, trace). Sorting whole partitions of
-/// 56-byte records was most of the significance stage. `scratch` is a buffer to reuse.
-fn pair_groups_unordered(
-    pts: &mut Vec<PairTrace>,
-    scratch: &mut Vec<PairTrace>,
-) -> Vec<(usize, usize)> {
-    let key = |p: &PairTrace| (p.pair, p.first, p.trace);
-    // About 32 records per bucket.
-    let bits = (pts.len() / 32).max(2).ilog2().min(20);
-    let bucket = |p: &PairTrace| (splitmix(p.pair) >> (64 - bits)) as usize;
-    let mut next = vec![0usize; (1 << bits) + 1];
-    for p in pts.iter() {
-        next[bucket(p) + 1] += 1;
-    }
-    for b in 1..next.len() {
-        next[b] += next[b - 1];
-    }
-    let starts = next.clone();
-    scratch.clear();
-    scratch.extend_from_slice(pts);
-    for p in pts.iter() {
-        let b = bucket(p);
-        scratch[next[b]] = *p;
-        next[b] += 1;
-    }
-    std::mem::swap(pts, scratch);
-    let mut bounds = Vec::with_capacity(pts.len());
-    for w in starts.windows(2) {
-        let run = &mut pts[w[0]..w[1]];
-        run.sort_unstable_by_key(key);
-        let mut s = 0;
-        for i in 1..=run.len() {
-            if i == run.len() || run[i].pair != run[s].pair {
-                bounds.push((w[0] + s, w[0] + i));
-                s = i;
-            }
-        }
-    }
-    bounds
-}
-
-/// splitmix64's finalizer.
-fn splitmix(mut x: u64) -> u64 {
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
 /// One pair's edge from its per-trace records (sorted by first time).
 fn make_edge(g: &[PairTrace], layer_bit: &(impl Fn(u32) -> u32 + Sync)) -> Edge {
     let (a, b) = g[0].accounts();
@@ -245,11 +195,11 @@ pub fn significant_edges(
     let parts: Vec<std::io::Result<PartOut>> = (0..store.partitions())
         .into_par_iter()
         .map_init(
-            || (Vec::new(), Vec::new(), Vec::new()),
-            |(pts, buf, scratch), i| {
+            || (Vec::new(), Vec::new()),
+            |(pts, buf), i| {
                 store.take_into(i, pts, buf)?;
                 let pts: &mut Vec<PairTrace> = pts;
-                let bounds = pair_groups_unordered(pts, scratch);
+                let bounds = pair_groups(pts);
                 let mut out = PartOut {
                     pairs: bounds.len(),
                     pvals: Vec::new(),

@@ -223,6 +223,8 @@ impl PairStore {
             // Nothing on disk: hand over the records themselves, no copy.
             *out = mem;
         } else {
+            out.clear();
+            out.reserve(part.on_disk as usize + mem.len());
             drop(part);
             self.load_into(i, out, buf)?;
             out.extend_from_slice(&mem);
