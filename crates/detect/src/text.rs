@@ -172,6 +172,8 @@ const MULTIPLIERS: [u64; BANDS * ROWS] = {
 /// Bands whose keys are computed in one pass over a text's shingles: reading every text's
 /// shingles once per band was most of the text stage's memory traffic.
 const BANDS_PER_PASS: usize = 5;
+/// Candidate pairs whose shingles are loaded together before they are compared.
+const VERIFY_BATCH: usize = 64;
 const _: () = assert!(BANDS.is_multiple_of(BANDS_PER_PASS));
 
 /// The LSH keys of bands `first..first + BANDS_PER_PASS`: each band's `ROWS` MinHash values,
@@ -299,7 +301,10 @@ pub fn families(
         // Candidates are verified in parallel against the families as they stood before this
         // band; the joins are applied after. Every similar candidate pair ends up in one
         // family either way, so the families are those of the sequential procedure.
-        let joins: Vec<(u32, u32)> = keys
+        // First the candidates that pass the checks needing no shingles (other family, sizes
+        // compatible), then the shingle comparisons in batches whose memory is touched
+        // first, so the cache misses of a batch overlap instead of coming one by one.
+        let candidates: Vec<(u32, u32)> = keys
             .par_chunk_by(|x, y| x.0 & !idx_mask == y.0 & !idx_mask)
             .filter(|bucket| bucket.len() > 1 && bucket.iter().any(|k| k.1 != bucket[0].1))
             .flat_map_iter(|bucket| {
@@ -313,11 +318,30 @@ pub fn families(
                         .filter_map(move |y| {
                             let (xi, yi) = ((x.0 & idx_mask) as u32, (y.0 & idx_mask) as u32);
                             (x.1 != y.1
-                                && f64::from(x.2.min(y.2)) / f64::from(x.2.max(y.2)) >= similarity
-                                && similar(toks(xi as usize), toks(yi as usize), similarity))
-                            .then_some((xi, yi))
+                                && f64::from(x.2.min(y.2)) / f64::from(x.2.max(y.2)) >= similarity)
+                                .then_some((xi, yi))
                         })
                 })
+            })
+            .collect();
+        let joins: Vec<(u32, u32)> = candidates
+            .par_chunks(VERIFY_BATCH)
+            .flat_map_iter(|batch| {
+                // The offsets of the whole batch, then its first shingles, then the
+                // comparisons: each round of loads is independent, so its misses overlap.
+                let spans: Vec<(&[u64], &[u64])> = batch
+                    .iter()
+                    .map(|&(x, y)| (toks(x as usize), toks(y as usize)))
+                    .collect();
+                for (a, b) in &spans {
+                    std::hint::black_box((a.first().copied(), b.first().copied()));
+                }
+                spans
+                    .iter()
+                    .zip(batch)
+                    .filter(|((a, b), _)| similar(a, b, similarity))
+                    .map(|(_, &pair)| pair)
+                    .collect::<Vec<_>>()
             })
             .collect();
         for (x, y) in joins {
