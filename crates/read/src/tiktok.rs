@@ -34,11 +34,20 @@ struct PageData<'a> {
     videos: Option<Vec<&'a RawValue>>,
 }
 
-/// A response page parsed in one pass, videos and all (the fast path for one-line pages).
+/// A one-line document parsed in one pass: a response page with its videos parsed too, or a
+/// video object (JSONL of videos), so neither is parsed twice.
 #[derive(Deserialize)]
-struct FastPage<'a> {
+struct FastLine<'a> {
     #[serde(borrow)]
     data: Option<FastData<'a>>,
+    error: Option<ApiError>,
+    id: Option<Id>,
+    username: Option<String>,
+    create_time: Option<Scalar>,
+    video_description: Option<String>,
+    hashtag_names: Option<Vec<String>>,
+    music_id: Option<Id>,
+    video_mention_list: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -55,26 +64,44 @@ struct ApiError {
 
 pub(crate) fn handle(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
     let line = lines.line_of(doc);
-    // A page on one line whose videos are all good is parsed once, without the per-video
-    // second pass; anything else (a bad video to quarantine alone, multi-line pages whose
-    // videos need their own line numbers) takes the general path below.
+    // A page on one line whose videos are all good, or a video object on one line, is parsed
+    // once; anything else (a bad video to quarantine alone, multi-line pages whose videos need
+    // their own line numbers, API errors) takes the general path below.
     if !doc.trim_ascii_end().contains(&b'\n') {
-        if let Ok(FastPage {
-            data: Some(FastData {
-                videos: Some(videos),
-            }),
-        }) = serde_json::from_slice::<FastPage>(doc)
-        {
-            // An empty page may carry an API error: the general path reports it.
-            if videos.is_empty() {
-                return handle_general(doc, line, lines, sink);
-            }
-            if let Ok(events) = videos.into_iter().map(video).collect::<Result<Vec<_>, _>>() {
-                for e in events {
-                    sink.accept(e);
+        match serde_json::from_slice::<FastLine>(doc) {
+            Ok(FastLine {
+                data: Some(FastData {
+                    videos: Some(videos),
+                }),
+                ..
+            }) => {
+                // An empty page may carry an API error: the general path reports it.
+                if videos.is_empty() {
+                    return handle_general(doc, line, lines, sink);
                 }
-                return;
+                if let Ok(events) = videos.into_iter().map(video).collect::<Result<Vec<_>, _>>() {
+                    for e in events {
+                        sink.accept(e);
+                    }
+                    return;
+                }
             }
+            // A video object, as the general path would take it.
+            Ok(v) if v.data.is_none() && v.error.is_none() => {
+                let v = Doc {
+                    data: None,
+                    error: None,
+                    id: v.id,
+                    username: v.username,
+                    create_time: v.create_time,
+                    video_description: v.video_description,
+                    hashtag_names: v.hashtag_names,
+                    music_id: v.music_id,
+                    video_mention_list: v.video_mention_list,
+                };
+                return sink.emit(line, doc, video(v));
+            }
+            _ => {}
         }
     }
     handle_general(doc, line, lines, sink)
