@@ -381,10 +381,14 @@ pub fn analyse(
 /// `min` co-actions overall. Returns how many edges were dropped.
 /// Bytes the pair store may hold in memory: what the memory budget leaves above the process's
 /// peak so far (what it held now can be less: memory freed after the text stage is not
-/// necessarily returned), and never less than [`params::MIN_STORE_MIB`].
+/// necessarily returned), and never less than [`params::MIN_STORE_MIB`]. Where the OS does not
+/// report the peak, only the minimum.
 fn store_budget(memory_mib: u64) -> usize {
-    let held = case::peak_rss_mib().unwrap_or(0.0) as u64;
-    let mib = memory_mib.saturating_sub(held).max(params::MIN_STORE_MIB);
+    let mib = match case::peak_rss_mib() {
+        Some(held) => memory_mib.saturating_sub(held as u64),
+        None => 0,
+    }
+    .max(params::MIN_STORE_MIB);
     usize::try_from(mib << 20).unwrap_or(usize::MAX)
 }
 
