@@ -13,11 +13,12 @@ use serde_json::value::RawValue;
 use crate::json::{id_text, reason, Id, Lines, Scalar};
 use crate::{non_empty, set_entities, Sink};
 
-/// A response page or a video: one struct for both, so each line is parsed once.
+/// A response page or a video: one struct for both, so each line is parsed once. `D` is what
+/// `data` holds: a page's videos as raw JSON ([`PageData`], the general path, which parses
+/// each video alone) or already parsed ([`FastData`], the one-pass path).
 #[derive(Deserialize)]
-struct Doc<'a> {
-    #[serde(borrow)]
-    data: Option<PageData<'a>>,
+struct Doc<D> {
+    data: Option<D>,
     error: Option<ApiError>,
     id: Option<Id>,
     username: Option<String>,
@@ -34,26 +35,11 @@ struct PageData<'a> {
     videos: Option<Vec<&'a RawValue>>,
 }
 
-/// A one-line document parsed in one pass: a response page with its videos parsed too, or a
-/// video object (JSONL of videos), so neither is parsed twice.
-#[derive(Deserialize)]
-struct FastLine<'a> {
-    #[serde(borrow)]
-    data: Option<FastData<'a>>,
-    error: Option<ApiError>,
-    id: Option<Id>,
-    username: Option<String>,
-    create_time: Option<Scalar>,
-    video_description: Option<String>,
-    hashtag_names: Option<Vec<String>>,
-    music_id: Option<Id>,
-    video_mention_list: Option<Vec<String>>,
-}
-
+/// A page's videos parsed along with the page.
 #[derive(Deserialize)]
 struct FastData<'a> {
     #[serde(borrow)]
-    videos: Option<Vec<Doc<'a>>>,
+    videos: Option<Vec<Doc<PageData<'a>>>>,
 }
 
 #[derive(Deserialize)]
@@ -68,8 +54,8 @@ pub(crate) fn handle(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
     // once; anything else (a bad video to quarantine alone, multi-line pages whose videos need
     // their own line numbers, API errors) takes the general path below.
     if !doc.trim_ascii_end().contains(&b'\n') {
-        match serde_json::from_slice::<FastLine>(doc) {
-            Ok(FastLine {
+        match serde_json::from_slice::<Doc<FastData>>(doc) {
+            Ok(Doc {
                 data: Some(FastData {
                     videos: Some(videos),
                 }),
@@ -88,17 +74,6 @@ pub(crate) fn handle(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
             }
             // A video object, as the general path would take it.
             Ok(v) if v.data.is_none() && v.error.is_none() => {
-                let v = Doc {
-                    data: None,
-                    error: None,
-                    id: v.id,
-                    username: v.username,
-                    create_time: v.create_time,
-                    video_description: v.video_description,
-                    hashtag_names: v.hashtag_names,
-                    music_id: v.music_id,
-                    video_mention_list: v.video_mention_list,
-                };
                 return sink.emit(line, doc, video(v));
             }
             _ => {}
@@ -108,7 +83,7 @@ pub(crate) fn handle(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
 }
 
 fn handle_general(doc: &[u8], line: u64, lines: &mut Lines, sink: &mut Sink) {
-    let parsed: Doc = match serde_json::from_slice(doc) {
+    let parsed: Doc<PageData> = match serde_json::from_slice(doc) {
         Ok(d) => d,
         Err(e) => return sink.reject(line, reason(&e), doc),
     };
@@ -129,13 +104,13 @@ fn handle_general(doc: &[u8], line: u64, lines: &mut Lines, sink: &mut Sink) {
         let raw = raw.get().as_bytes();
         let line = lines.line_of(raw);
         match serde_json::from_slice(raw) {
-            Ok(v) => sink.emit(line, raw, video(v)),
+            Ok(v) => sink.emit(line, raw, video::<PageData>(v)),
             Err(e) => sink.reject(line, reason(&e), raw),
         }
     }
 }
 
-fn video(v: Doc) -> Result<Event, String> {
+fn video<D>(v: Doc<D>) -> Result<Event, String> {
     let id = id_text(v.id).ok_or("missing id")?;
     let account = non_empty(v.username).ok_or("missing account (username)")?;
     let time = v.create_time.ok_or("missing time (create_time)")?;

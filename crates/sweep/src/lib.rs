@@ -318,7 +318,10 @@ pub fn sweep(
         .map(|job| {
             let mut out = JobOut::default();
             // Left over only if an earlier sweep failed mid-job.
-            PARTS.with_borrow_mut(|parts| parts.iter_mut().for_each(Vec::clear));
+            SCRATCH.with_borrow_mut(|sc| {
+                sc.parts.resize_with(store.partitions(), Vec::new);
+                sc.parts.iter_mut().for_each(Vec::clear);
+            });
             for &(s, e) in *job {
                 let g = &hits_ro[s..e];
                 let ctx = TraceCtx {
@@ -332,8 +335,8 @@ pub fn sweep(
                 sweep_trace(g, &ctx, &mut out)?;
             }
             // Everything a job found is in the store when it ends.
-            PARTS.with_borrow_mut(|parts| {
-                for (i, part) in parts.iter_mut().enumerate() {
+            SCRATCH.with_borrow_mut(|sc| {
+                for (i, part) in sc.parts.iter_mut().enumerate() {
                     store.append_to(i, part)?;
                 }
                 Ok::<_, std::io::Error>(())
@@ -419,6 +422,9 @@ struct Scratch {
     /// Per hit of the current trace: its account has other hits there too.
     repeated: Vec<bool>,
     fold: FoldScratch,
+    /// Records waiting for the store, one buffer per partition; reused from job to job (fresh
+    /// buffers for every job were most of the sweep's page faults), empty between jobs.
+    parts: Vec<Vec<PairTrace>>,
 }
 
 #[derive(Default)]
@@ -429,10 +435,6 @@ struct FoldScratch {
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
-    /// Records waiting for the store, per partition; reused from job to job (fresh buffers
-    /// for every job were most of the sweep's page faults).
-    static PARTS: std::cell::RefCell<Vec<Vec<PairTrace>>> =
-        std::cell::RefCell::new(vec![Vec::new(); STORE_PARTITIONS]);
 }
 
 impl Scratch {
@@ -488,120 +490,119 @@ fn sweep_trace(g: &[Hit], ctx: &TraceCtx, out: &mut JobOut) -> std::io::Result<(
         return Ok(());
     }
     SCRATCH.with_borrow_mut(|sc| {
-        PARTS.with_borrow_mut(|parts| {
-            // The full window size of each hit (for the weight); exposure counts the partners each
-            // hit's two-sided window offered, capped per side.
-            sc.weights.clear();
-            let mut crowded = 0u64;
-            let (mut lo, mut hi) = (0usize, 0usize);
-            for i in 0..n {
-                while g[i].time - g[lo].time > window_ms {
-                    lo += 1;
-                }
-                while hi + 1 < n && g[hi + 1].time - g[i].time <= window_ms {
-                    hi += 1;
-                }
-                let a = g[i].account as usize;
-                ctx.exp_hits[a].fetch_add(1, Relaxed);
-                ctx.exp_crowd[a].fetch_add(((i - lo).min(cap) + (hi - i).min(cap)) as u64, Relaxed);
-                crowded += u64::from(i - lo > cap);
-                let others = ((hi - lo) as u32).max(1);
-                sc.weights
-                    .push((WEIGHT_SCALE / f64::from(others)).round() as u32);
+        // The full window size of each hit (for the weight); exposure counts the partners each
+        // hit's two-sided window offered, capped per side.
+        sc.weights.clear();
+        let mut crowded = 0u64;
+        let (mut lo, mut hi) = (0usize, 0usize);
+        for i in 0..n {
+            while g[i].time - g[lo].time > window_ms {
+                lo += 1;
             }
-            if crowded > 0 {
-                out.crowded += crowded;
-                out.crowded_traces.push((g[0].trace, crowded));
+            while hi + 1 < n && g[hi + 1].time - g[i].time <= window_ms {
+                hi += 1;
             }
-            let any_repeated = sc.mark_repeated(g, ctx.exp_hits.len());
+            let a = g[i].account as usize;
+            ctx.exp_hits[a].fetch_add(1, Relaxed);
+            ctx.exp_crowd[a].fetch_add(((i - lo).min(cap) + (hi - i).min(cap)) as u64, Relaxed);
+            crowded += u64::from(i - lo > cap);
+            let others = ((hi - lo) as u32).max(1);
+            sc.weights
+                .push((WEIGHT_SCALE / f64::from(others)).round() as u32);
+        }
+        if crowded > 0 {
+            out.crowded += crowded;
+            out.crowded_traces.push((g[0].trace, crowded));
+        }
+        let any_repeated = sc.mark_repeated(g, ctx.exp_hits.len());
+        let parts = &mut sc.parts;
 
-            let trace = g[0].trace;
-            let recs = &mut sc.recs;
-            recs.clear();
-            let (weights, keep, pairs) = (&sc.weights, &mut sc.keep, &mut sc.pairs);
-            let repeated = &sc.repeated;
-            let mut failed = None;
-            // A block of later hits at a time: ask the sketch about the block's candidates first,
-            // a batch of cache lines at a time, so the lookups overlap instead of each waiting for
-            // memory inside the loop that builds records.
-            let (mut lo_ask, mut lo_build) = (0usize, 0usize);
-            let mut i0 = 0;
-            while i0 < n {
-                let block = i0..(i0 + SKETCH_BLOCK_HITS).min(n);
-                keep.clear();
-                if let Some(sketch) = ctx.sketch {
-                    pairs.clear();
-                    candidates_in(g, window_ms, cap, block.clone(), &mut lo_ask, |i, j| {
-                        pairs.push(pair_key(g[i].account, g[j].account))
-                    });
-                    for chunk in pairs.chunks(SKETCH_BATCH) {
-                        sketch.touch(chunk);
-                        keep.extend(chunk.iter().map(|&p| sketch.at_least_two(p)));
-                    }
-                }
-                let mut c = 0;
-                i0 = block.end;
-                candidates_in(g, window_ms, cap, block, &mut lo_build, |i, j| {
-                    let (hi_, hj) = (g[i], g[j]);
-                    let pair = pair_key(hi_.account, hj.account);
-                    out.records += 1;
-                    c += 1;
-                    if ctx.sketch.is_some() && !keep[c - 1] {
-                        out.single_pairs += 1;
-                        return;
-                    }
-                    let (ev_a, ev_b) = if hi_.account < hj.account {
-                        (hi_.event, hj.event)
-                    } else {
-                        (hj.event, hi_.event)
-                    };
-                    if !any_repeated || !(repeated[i] || repeated[j]) {
-                        // The pair's only record on this trace: what `fold_pair` makes of it.
-                        let pt = PairTrace {
-                            pair,
-                            trace,
-                            co_actions: 1,
-                            weight: u64::from(weights[i]),
-                            first: hj.time,
-                            last: hi_.time,
-                            median_gap_ms: gap_ms(hi_.time - hj.time),
-                            sample: (ev_a, ev_b),
-                        };
-                        if let Err(e) = emit(ctx, parts, pt) {
-                            failed.get_or_insert(e);
-                        }
-                    } else {
-                        recs.push(Record {
-                            pair,
-                            ev_a,
-                            ev_b,
-                            t_first: hj.time,
-                            t_last: hi_.time,
-                            weight: weights[i],
-                        });
-                    }
+        let trace = g[0].trace;
+        let recs = &mut sc.recs;
+        recs.clear();
+        let (weights, keep, pairs) = (&sc.weights, &mut sc.keep, &mut sc.pairs);
+        let repeated = &sc.repeated;
+        let mut failed = None;
+        // A block of later hits at a time: ask the sketch about the block's candidates first,
+        // a batch of cache lines at a time, so the lookups overlap instead of each waiting for
+        // memory inside the loop that builds records.
+        let (mut lo_ask, mut lo_build) = (0usize, 0usize);
+        let mut i0 = 0;
+        while i0 < n {
+            let block = i0..(i0 + SKETCH_BLOCK_HITS).min(n);
+            keep.clear();
+            if let Some(sketch) = ctx.sketch {
+                pairs.clear();
+                candidates_in(g, window_ms, cap, block.clone(), &mut lo_ask, |i, j| {
+                    pairs.push(pair_key(g[i].account, g[j].account))
                 });
-            }
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            // By pair (one integer compare), then each pair's few records by the rest of the
-            // key: the order of a sort by the whole key, for less work.
-            recs.sort_unstable_by_key(|r| r.pair);
-            let mut s = 0;
-            while s < recs.len() {
-                let mut e = s + 1;
-                while e < recs.len() && recs[e].pair == recs[s].pair {
-                    e += 1;
+                for chunk in pairs.chunks(SKETCH_BATCH) {
+                    sketch.touch(chunk);
+                    keep.extend(chunk.iter().map(|&p| sketch.at_least_two(p)));
                 }
-                if e - s > 1 {
-                    recs[s..e].sort_unstable_by_key(|r| (r.t_first, r.t_last, r.ev_a, r.ev_b));
-                }
-                emit(ctx, parts, fold_pair(trace, &recs[s..e], &mut sc.fold))?;
-                s = e;
             }
-            Ok(())
-        })
+            let mut c = 0;
+            i0 = block.end;
+            candidates_in(g, window_ms, cap, block, &mut lo_build, |i, j| {
+                let (hi_, hj) = (g[i], g[j]);
+                let pair = pair_key(hi_.account, hj.account);
+                out.records += 1;
+                c += 1;
+                if ctx.sketch.is_some() && !keep[c - 1] {
+                    out.single_pairs += 1;
+                    return;
+                }
+                let (ev_a, ev_b) = if hi_.account < hj.account {
+                    (hi_.event, hj.event)
+                } else {
+                    (hj.event, hi_.event)
+                };
+                if !any_repeated || !(repeated[i] || repeated[j]) {
+                    // The pair's only record on this trace: what `fold_pair` makes of it.
+                    let pt = PairTrace {
+                        pair,
+                        trace,
+                        co_actions: 1,
+                        weight: u64::from(weights[i]),
+                        first: hj.time,
+                        last: hi_.time,
+                        median_gap_ms: gap_ms(hi_.time - hj.time),
+                        sample: (ev_a, ev_b),
+                    };
+                    if let Err(e) = emit(ctx, parts, pt) {
+                        failed.get_or_insert(e);
+                    }
+                } else {
+                    recs.push(Record {
+                        pair,
+                        ev_a,
+                        ev_b,
+                        t_first: hj.time,
+                        t_last: hi_.time,
+                        weight: weights[i],
+                    });
+                }
+            });
+        }
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        // By pair (one integer compare), then each pair's few records by the rest of the
+        // key: the order of a sort by the whole key, for less work.
+        recs.sort_unstable_by_key(|r| r.pair);
+        let mut s = 0;
+        while s < recs.len() {
+            let mut e = s + 1;
+            while e < recs.len() && recs[e].pair == recs[s].pair {
+                e += 1;
+            }
+            if e - s > 1 {
+                recs[s..e].sort_unstable_by_key(|r| (r.t_first, r.t_last, r.ev_a, r.ev_b));
+            }
+            emit(ctx, parts, fold_pair(trace, &recs[s..e], &mut sc.fold))?;
+            s = e;
+        }
+        Ok(())
     })
 }
 
@@ -672,6 +673,29 @@ mod tests {
         }
     }
 
+    /// `n` pseudo-random hits (event `i` is hit `i`): trace below `traces`, second below
+    /// `secs`, account below `accounts(trace)`; `salt` picks the sequence.
+    fn random_hits(
+        n: u32,
+        salt: u64,
+        traces: u64,
+        secs: u64,
+        accounts: impl Fn(u32) -> u64,
+    ) -> Vec<Hit> {
+        let r = |i: u32, k: u64| mix64(u64::from(i) * salt + k);
+        (0..n)
+            .map(|i| {
+                let t = (r(i, 1) % traces) as u32;
+                h(
+                    t,
+                    (r(i, 2) % secs) as i64,
+                    (r(i, 3) % accounts(t)) as u32,
+                    i,
+                )
+            })
+            .collect()
+    }
+
     fn params(window_s: i64) -> SweepParams<'static> {
         SweepParams {
             window_ms: window_s * 1000,
@@ -724,15 +748,8 @@ mod tests {
         // Traces where every account acts once take a shortcut (each candidate is its own
         // record); traces with repeat accounts mix shortcut and grouped records. Both must
         // equal grouping every candidate of the trace, the plain way.
-        let r = |i: u32, k: u64| mix64(u64::from(i) * 131 + k);
-        let mut hits: Vec<Hit> = (0..6_000u32)
-            .map(|i| {
-                let t = (r(i, 1) % 300) as u32;
-                // Traces below 150 draw from few accounts (repeats), the rest from many.
-                let accounts = if t < 150 { 40 } else { 100_000 };
-                h(t, (r(i, 2) % 600) as i64, (r(i, 3) % accounts) as u32, i)
-            })
-            .collect();
+        // Traces below 150 draw from few accounts (repeats), the rest from many.
+        let mut hits = random_hits(6_000, 131, 300, 600, |t| if t < 150 { 40 } else { 100_000 });
         let p = SweepParams {
             max_crowd: 7,
             ..params(60)
@@ -784,17 +801,7 @@ mod tests {
 
     #[test]
     fn spilling_changes_nothing_but_where_records_wait() {
-        let r = |i: u32, k: u64| mix64(u64::from(i) * 977 + k);
-        let hits: Vec<Hit> = (0..20_000u32)
-            .map(|i| {
-                h(
-                    (r(i, 1) % 40) as u32,
-                    (r(i, 2) % 900) as i64,
-                    (r(i, 3) % 3000) as u32,
-                    i,
-                )
-            })
-            .collect();
+        let hits = random_hits(20_000, 977, 40, 900, |_| 3000);
         let (in_memory, ..) = sweep(&mut hits.clone(), 3000, params(60));
         let p = SweepParams {
             store_memory: Some(64 << 10),
@@ -830,13 +837,7 @@ mod tests {
     fn skipping_single_pairs_keeps_every_other_pair_exactly() {
         // Random hits of 2,000 accounts (chance pairs, mostly single) plus a group of five
         // accounts acting together on 40 traces.
-        let r = |i: u32, k: u64| mix64(u64::from(i) * 31 + k);
-        let mut hits: Vec<Hit> = (0..20_000u32)
-            .map(|i| {
-                let t = (r(i, 1) % 50) as u32;
-                h(t, (r(i, 2) % 3600) as i64, (r(i, 3) % 2000) as u32, i)
-            })
-            .collect();
+        let mut hits = random_hits(20_000, 31, 50, 3600, |_| 2000);
         for t in 0..40u32 {
             for a in 0..5u32 {
                 let ev = 20_000 + t * 5 + a;

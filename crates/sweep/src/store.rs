@@ -189,20 +189,8 @@ impl PairStore {
     ) -> io::Result<()> {
         let mut part = self.parts[i].lock().unwrap_or_else(|e| e.into_inner());
         out.clear();
-        let (on_disk, bytes) = (part.on_disk, part.bytes);
-        out.reserve(on_disk as usize + part.mem.len());
-        if let Some(f) = part.file.as_mut() {
-            f.seek(SeekFrom::Start(0))?;
-            buf.clear();
-            f.take(bytes).read_to_end(buf)?;
-            let mut at = 0;
-            for _ in 0..on_disk {
-                out.push(decode(buf, &mut at)?);
-            }
-            if at != buf.len() {
-                return Err(corrupt());
-            }
-        }
+        out.reserve(part.on_disk as usize + part.mem.len());
+        read_spilled(&mut part, out, buf)?;
         out.extend_from_slice(&part.mem);
         Ok(())
     }
@@ -225,10 +213,8 @@ impl PairStore {
         } else {
             out.clear();
             out.reserve(part.on_disk as usize + mem.len());
-            drop(part);
-            self.load_into(i, out, buf)?;
+            read_spilled(&mut part, out, buf)?;
             out.extend_from_slice(&mem);
-            part = self.parts[i].lock().unwrap_or_else(|e| e.into_inner());
         }
         *part = Part::default();
         Ok(())
@@ -243,6 +229,25 @@ impl PairStore {
         all.sort_unstable_by_key(|p| (p.pair, p.first, p.trace));
         Ok(all)
     }
+}
+
+/// Appends the records `part` spilled to its file (if any) to `out`, with `buf` as scratch.
+fn read_spilled(part: &mut Part, out: &mut Vec<PairTrace>, buf: &mut Vec<u8>) -> io::Result<()> {
+    let (on_disk, bytes) = (part.on_disk, part.bytes);
+    let Some(f) = part.file.as_mut() else {
+        return Ok(());
+    };
+    f.seek(SeekFrom::Start(0))?;
+    buf.clear();
+    f.take(bytes).read_to_end(buf)?;
+    let mut at = 0;
+    for _ in 0..on_disk {
+        out.push(decode(buf, &mut at)?);
+    }
+    if at != buf.len() {
+        return Err(corrupt());
+    }
+    Ok(())
 }
 
 fn spill(part: &mut Part) -> io::Result<()> {
