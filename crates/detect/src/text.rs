@@ -198,6 +198,104 @@ fn band_hashes(toks: &[u64], first: usize) -> [u64; BANDS_PER_PASS] {
     })
 }
 
+/// Sorts `v` by `key`, whose bits must be uniformly spread (a hash), in parallel and in
+/// cache: a counting sort on the key's top bits spreads `v` into `scratch` by bucket (~1,000
+/// items each), then each bucket is counting-sorted back into `v` on the next bits, leaving
+/// only rare ties to an insertion pass. The text stage's 20 band-key sorts of every text were
+/// a quarter of its time with a general parallel sort. Items with equal keys end in no
+/// particular order; keys not spread after all are still sorted, by a general sort.
+fn sort_by_hashed_key<T: Copy + Send + Sync>(
+    v: &mut [T],
+    scratch: &mut Vec<T>,
+    key: impl Fn(&T) -> u64 + Sync,
+) {
+    if v.len() < 1 << 15 {
+        return v.sort_unstable_by_key(key);
+    }
+    let bits = (v.len() / 1024).ilog2().min(16);
+    let (shift, buckets) = (64 - bits, 1usize << bits);
+    let bucket = |x: &T| (key(x) >> shift) as usize;
+    let chunk = v.len().div_ceil(4 * rayon::current_num_threads());
+    let counts: Vec<Vec<usize>> = v
+        .par_chunks(chunk)
+        .map(|c| {
+            let mut n = vec![0usize; buckets];
+            for x in c {
+                n[bucket(x)] += 1;
+            }
+            n
+        })
+        .collect();
+    if scratch.len() != v.len() {
+        scratch.clear();
+        scratch.resize(v.len(), v[0]);
+    }
+    // `scratch` cut into (bucket, chunk) regions, bucket-major: each chunk writes its own.
+    let mut regions: Vec<Vec<&mut [T]>> = counts.iter().map(|_| Vec::new()).collect();
+    let mut bucket_len = vec![0usize; buckets];
+    let mut rest = &mut scratch[..];
+    for (b, len) in bucket_len.iter_mut().enumerate() {
+        for (c, n) in counts.iter().enumerate() {
+            let (region, tail) = std::mem::take(&mut rest).split_at_mut(n[b]);
+            regions[c].push(region);
+            rest = tail;
+            *len += n[b];
+        }
+    }
+    v.par_chunks(chunk)
+        .zip(regions)
+        .for_each(|(c, mut regions)| {
+            let mut at = vec![0usize; buckets];
+            for x in c {
+                let b = bucket(x);
+                regions[b][at[b]] = *x;
+                at[b] += 1;
+            }
+        });
+    let mut pairs: Vec<(&[T], &mut [T])> = Vec::with_capacity(buckets);
+    let (mut src, mut dst) = (&scratch[..], &mut v[..]);
+    for &len in &bucket_len {
+        let (s, s_tail) = src.split_at(len);
+        let (d, d_tail) = std::mem::take(&mut dst).split_at_mut(len);
+        pairs.push((s, d));
+        (src, dst) = (s_tail, d_tail);
+    }
+    pairs.into_par_iter().with_min_len(64).for_each_init(
+        Vec::new,
+        |start: &mut Vec<u32>, (src, dst)| {
+            let sub = dst.len().max(2).ilog2();
+            let (shift, mask) = (shift - sub, (1u64 << sub) - 1);
+            let sub_bucket = |x: &T| ((key(x) >> shift) & mask) as usize;
+            start.clear();
+            start.resize((1 << sub) + 1, 0);
+            for x in src {
+                start[sub_bucket(x) + 1] += 1;
+            }
+            let crowded = start.iter().any(|&c| c > 64);
+            for s in 0..1 << sub {
+                start[s + 1] += start[s];
+            }
+            for x in src {
+                let s = sub_bucket(x);
+                dst[start[s] as usize] = *x;
+                start[s] += 1;
+            }
+            if crowded {
+                return dst.sort_unstable_by_key(&key);
+            }
+            for i in 1..dst.len() {
+                let (x, k) = (dst[i], key(&dst[i]));
+                let mut j = i;
+                while j > 0 && key(&dst[j - 1]) > k {
+                    dst[j] = dst[j - 1];
+                    j -= 1;
+                }
+                dst[j] = x;
+            }
+        },
+    );
+}
+
 struct UnionFind(Vec<u32>);
 impl UnionFind {
     /// Points every element straight at its root, so the next band's checks are one load.
@@ -279,6 +377,7 @@ pub fn families(
     let mut keys: Vec<(u64, u32, u32)> = Vec::with_capacity(with_toks.len());
     let mut uf = UnionFind((0..n as u32).collect());
     let mut hashes: Vec<[u64; BANDS_PER_PASS]> = Vec::with_capacity(with_toks.len());
+    let mut sort_scratch = Vec::new();
     for band in 0..BANDS {
         if band % BANDS_PER_PASS == 0 {
             hashes.clear();
@@ -297,7 +396,7 @@ pub fn families(
                 (at[i as usize + 1] - at[i as usize]) as u32,
             )
         }));
-        keys.par_sort_unstable_by_key(|k| k.0);
+        sort_by_hashed_key(&mut keys, &mut sort_scratch, |k| k.0);
         // Candidates are verified in parallel against the families as they stood before this
         // band; the joins are applied after. Every similar candidate pair ends up in one
         // family either way, so the families are those of the sequential procedure.
@@ -423,6 +522,22 @@ mod tests {
             for s in [0.3, 0.5, 0.6, 2.0 / 3.0, 0.75, 1.0] {
                 assert_eq!(similar(&a, &b, s), jaccard(&a, &b) >= s, "{a:?} {b:?} {s}");
             }
+        }
+    }
+
+    #[test]
+    fn hashed_key_sort_sorts() {
+        for n in [0usize, 5, 40_000, 300_000] {
+            let mut v: Vec<(u64, u32)> = (0..n as u64)
+                .map(|i| (mix(i / 3), i as u32)) // repeated keys too
+                .collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            sort_by_hashed_key(&mut v, &mut Vec::new(), |x| x.0);
+            // Ties may come in any order: compare keys, then the items as sets.
+            assert!(v.windows(2).all(|w| w[0].0 <= w[1].0), "{n}");
+            v.sort_unstable();
+            assert_eq!(v, want, "{n}");
         }
     }
 
