@@ -23,6 +23,12 @@ impl StrArena {
         &self.bytes[start..self.ends[i] as usize]
     }
 
+    /// String `i` as bytes: no UTF-8 boundary checks, for comparisons.
+    pub fn bytes(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.bytes.as_bytes()[start..self.ends[i] as usize]
+    }
+
     pub fn len(&self) -> usize {
         self.ends.len()
     }
@@ -63,5 +69,6 @@ mod tests {
         assert_eq!(a.iter().collect::<Vec<_>>(), input);
         assert_eq!(&a[2], "Știință ❤️");
         assert_eq!(&a[1], "");
+        assert_eq!(a.bytes(2), "Știință ❤️".as_bytes());
     }
 }

@@ -41,8 +41,10 @@ enum Batch {
 /// for the one interning thread is table lookups. Strings live end to end in `buf`: two
 /// allocations per event instead of one per tag and key.
 struct Prepared {
+    /// The account's `key_hash`.
+    account_hash: u64,
     buf: String,
-    /// Folded hashtags (layer `None`) then trace keys `layer:key` with their hashes, as
+    /// Folded hashtags (layer `None`) then trace keys `layer:key`, with their `key_hash`es, as
     /// ranges of `buf`.
     spans: Vec<(Option<LayerKind>, u32, u32, u64)>,
     targets: Vec<(u16, bool)>,
@@ -71,7 +73,8 @@ fn prepare(
         if tag.is_empty() || seen {
             buf.truncate(start);
         } else {
-            spans.push((None, start as u32, buf.len() as u32, 0));
+            let h = lockstep_trace::key_hash(tag);
+            spans.push((None, start as u32, buf.len() as u32, h));
         }
     }
     for l in layers {
@@ -86,6 +89,7 @@ fn prepare(
         });
     }
     Prepared {
+        account_hash: lockstep_trace::key_hash(&event.account),
         targets: watchlist.map(|w| w.matches(event)).unwrap_or_default(),
         buf,
         spans,
@@ -217,7 +221,8 @@ pub fn analyse(
                     Batch::Events(events, prepared) => {
                         for (e, p) in events.iter().zip(&prepared) {
                             let tags = p.spans.iter().filter(|s| s.0.is_none());
-                            let (ev, acc) = table.push(e, tags.map(|s| p.str(s)), keep_text);
+                            let tags = tags.map(|s| (p.str(s), s.3));
+                            let (ev, acc) = table.push(e, p.account_hash, tags, keep_text);
                             targets.extend(p.targets.iter().map(|&(ent, att)| (ev, ent, att)));
                             for s in &p.spans {
                                 let Some(kind) = s.0 else { continue };

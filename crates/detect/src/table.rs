@@ -1,12 +1,39 @@
 //! The columnar event table: accounts interned to dense ids, one slot per event.
 
 use lockstep_core::{Event, Kind, StrArena};
-use rustc_hash::FxHashMap;
+use lockstep_trace::key_hash;
+
+/// A name → dense id index over names kept elsewhere: (id, 32 bits of the name's
+/// [`key_hash`]), so lookups take a hash computed on the preparing threads and growing the
+/// table never rehashes a name.
+#[derive(Default)]
+struct Index(hashbrown::HashTable<(u32, u32)>);
+
+impl Index {
+    fn spread(tag: u32) -> u64 {
+        u64::from(tag).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
+    /// The id of `name`, whose [`key_hash`] is `h`, in `names`; a new name is appended.
+    /// Also says whether it was new.
+    fn get_or_add(&mut self, h: u64, names: &mut Vec<String>, name: &str) -> (u32, bool) {
+        let tag = (h >> 32) as u32;
+        let is = |&(id, t): &(u32, u32)| t == tag && names[id as usize] == name;
+        if let Some(&(id, _)) = self.0.find(Self::spread(tag), is) {
+            return (id, false);
+        }
+        let id = names.len() as u32;
+        names.push(name.to_string());
+        self.0
+            .insert_unique(Self::spread(tag), (id, tag), |&(_, t)| Self::spread(t));
+        (id, true)
+    }
+}
 
 #[derive(Default)]
 pub struct EventTable {
     pub accounts: Vec<String>,
-    account_ids: FxHashMap<String, u32>,
+    account_ids: Index,
     pub account_created: Vec<Option<i64>>,
     pub followers: Vec<Option<u64>>,
     pub platforms: Vec<String>,
@@ -22,35 +49,35 @@ pub struct EventTable {
     pub ev_tags_at: Vec<u32>,
     pub ev_tags: Vec<u32>,
     pub tags: Vec<String>,
-    tag_ids: FxHashMap<String, u32>,
+    tag_ids: Index,
 }
 
 impl EventTable {
     /// Appends an event whose hashtags are already folded (`lockstep_trace::fold_hashtag`,
-    /// empty ones dropped, each once); returns (event index, account id).
+    /// empty ones dropped, each once); `account_hash` and the tags' hashes are
+    /// [`key_hash`]es. Returns (event index, account id).
     pub fn push<'t>(
         &mut self,
         e: &Event,
-        tags: impl Iterator<Item = &'t str>,
+        account_hash: u64,
+        tags: impl Iterator<Item = (&'t str, u64)>,
         keep_text: bool,
     ) -> (u32, u32) {
-        let acc = match self.account_ids.get(e.account.as_str()) {
-            Some(&id) => id,
-            None => {
-                let id = self.accounts.len() as u32;
-                self.account_ids.insert(e.account.clone(), id);
-                self.accounts.push(e.account.clone());
-                self.account_created.push(None);
-                self.followers.push(None);
-                id
-            }
-        };
-        let a = acc as usize;
-        if self.account_created[a].is_none() {
-            self.account_created[a] = e.account_created_ms;
+        debug_assert_eq!(account_hash, key_hash(&e.account));
+        let (acc, new) = self
+            .account_ids
+            .get_or_add(account_hash, &mut self.accounts, &e.account);
+        if new {
+            self.account_created.push(None);
+            self.followers.push(None);
         }
-        if self.followers[a].is_none() {
-            self.followers[a] = e.followers;
+        let a = acc as usize;
+        // Most inputs carry neither: the account's slots are then not touched at all.
+        if let Some(c) = e.account_created_ms {
+            self.account_created[a].get_or_insert(c);
+        }
+        if let Some(f) = e.followers {
+            self.followers[a].get_or_insert(f);
         }
         let platform = match self.platforms.iter().position(|p| *p == e.platform) {
             Some(i) => i,
@@ -63,16 +90,9 @@ impl EventTable {
         if self.ev_tags_at.is_empty() {
             self.ev_tags_at.push(0);
         }
-        for f in tags {
-            let id = match self.tag_ids.get(f) {
-                Some(&id) => id,
-                None => {
-                    let id = self.tags.len() as u32;
-                    self.tags.push(f.to_string());
-                    self.tag_ids.insert(f.to_string(), id);
-                    id
-                }
-            };
+        for (f, h) in tags {
+            debug_assert_eq!(h, key_hash(f));
+            let (id, _) = self.tag_ids.get_or_add(h, &mut self.tags, f);
             self.ev_tags.push(id);
         }
         self.ev_tags_at.push(self.ev_tags.len() as u32);

@@ -17,6 +17,9 @@ const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 pub(crate) struct Hashing<R> {
     inner: R,
     tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    /// Chunks the hashing thread is done with, to be filled again: a fresh megabyte per read
+    /// cost a page fault every 4 KB.
+    spare: std::sync::mpsc::Receiver<Vec<u8>>,
     hasher: Option<std::thread::JoinHandle<String>>,
     bytes: u64,
 }
@@ -24,16 +27,19 @@ pub(crate) struct Hashing<R> {
 impl<R: Read> Hashing<R> {
     pub(crate) fn new(inner: R) -> Self {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+        let (back, spare) = std::sync::mpsc::channel::<Vec<u8>>();
         let hasher = std::thread::spawn(move || {
             let mut h = Sha256::new();
             for chunk in rx {
                 h.update(&chunk);
+                let _ = back.send(chunk);
             }
             hex::encode(h.finalize())
         });
         Hashing {
             inner,
             tx: Some(tx),
+            spare,
             hasher: Some(hasher),
             bytes: 0,
         }
@@ -56,7 +62,10 @@ impl<R: Read> Read for Hashing<R> {
         let n = self.inner.read(buf)?;
         if n > 0 {
             if let Some(tx) = &self.tx {
-                tx.send(buf[..n].to_vec())
+                let mut chunk = self.spare.try_recv().unwrap_or_default();
+                chunk.clear();
+                chunk.extend_from_slice(&buf[..n]);
+                tx.send(chunk)
                     .map_err(|_| io::Error::other("the hashing thread stopped"))?;
             }
         }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use rayon::prelude::*;
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
@@ -39,23 +39,33 @@ pub(crate) fn read(mut r: impl BufRead, first_line: u64, sink: &mut Sink) -> Res
     handle(format, &buf, &mut Lines::new(&buf, line_no), sink);
     // The rest is parsed a block of lines at a time, the lines of a block in parallel; their
     // records are then passed on in file order, so the result is that of a sequential read.
+    // A block is read whole and cut after its last line break (what follows waits for the
+    // next block), not assembled line by line: that copied every byte once more.
     const BLOCK: usize = 4 << 20;
     const LINES_PER_TASK: usize = 32;
     let mut spans: Vec<(u64, usize, usize)> = Vec::new();
+    buf.clear();
     loop {
-        buf.clear();
         spans.clear();
-        let mut eof = false;
-        while buf.len() < BLOCK {
-            let start = buf.len();
-            if r.read_until(b'\n', &mut buf)? == 0 {
-                eof = true;
-                break;
+        let got = (&mut r).take(BLOCK as u64).read_to_end(&mut buf)?;
+        let eof = got == 0;
+        let end = if eof {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'\n', &buf) {
+                Some(i) => i + 1,
+                // One line longer than a block: read on.
+                None => continue,
             }
+        };
+        let mut start = 0;
+        while start < end {
+            let stop = memchr::memchr(b'\n', &buf[start..end]).map_or(end, |i| start + i + 1);
             line_no += 1;
-            if !is_blank(&buf[start..]) {
-                spans.push((line_no, start, buf.len()));
+            if !is_blank(&buf[start..stop]) {
+                spans.push((line_no, start, stop));
             }
+            start = stop;
         }
         let block = &buf;
         let file = sink.file;
@@ -76,6 +86,7 @@ pub(crate) fn read(mut r: impl BufRead, first_line: u64, sink: &mut Sink) -> Res
         if eof {
             return Ok(format);
         }
+        buf.drain(..end);
     }
 }
 

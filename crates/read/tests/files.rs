@@ -255,14 +255,17 @@ fn truncated_single_document_is_an_error() {
 
 #[test]
 fn large_line_files_keep_record_order_and_line_numbers_across_parallel_blocks() {
-    // ~12 MB of lockstep NDJSON: several 4 MB blocks parsed in parallel. Every 997th line is
-    // broken, every 1009th blank; order and line numbers must be those of a sequential read.
+    // ~17 MB of lockstep NDJSON: several 4 MB blocks parsed in parallel. Every 997th line is
+    // broken, every 1009th blank, one line is longer than a block and the last has no line
+    // break; order and line numbers must be those of a sequential read.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.ndjson");
     let mut text = String::new();
     let (mut want_ids, mut want_bad) = (Vec::new(), Vec::new());
-    let filler = "x".repeat(120);
+    let short = "x".repeat(120);
+    let long = "y".repeat(5 << 20);
     for line in 1..=90_000u64 {
+        let filler = if line == 45_001 { &long } else { &short };
         if line % 1009 == 0 {
             text.push('\n');
         } else if line % 997 == 0 {
@@ -278,11 +281,13 @@ fn large_line_files_keep_record_order_and_line_numbers_across_parallel_blocks() 
             want_ids.push(id);
         }
     }
-    assert!(text.len() > 3 * (4 << 20));
-    fs::write(&path, text).unwrap();
+    assert!(text.len() > 4 * (4 << 20));
+    fs::write(&path, text.trim_end_matches('\n')).unwrap();
     let r = read(&path);
     let ids: Vec<&str> = r.events.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids, want_ids);
+    let long_event = r.events.iter().find(|e| e.id == "e45001").unwrap();
+    assert_eq!(long_event.text.as_deref(), Some(long.as_str()));
     let bad: Vec<u64> = r.bad.iter().map(|q| q.record).collect();
     assert_eq!(bad, want_bad);
 }

@@ -170,8 +170,9 @@ impl Layer for Hashtag {
         LayerKind::Hashtag
     }
     fn traces(&self, e: &Event, emit: &mut dyn FnMut(&str)) {
-        for t in folded_tags(e) {
-            emit(&t);
+        let mut buf = String::new();
+        for (s, t) in folded_tags(e, &mut buf) {
+            emit(&buf[s..t]);
         }
     }
 }
@@ -183,9 +184,17 @@ impl Layer for HashtagSet {
     }
     fn traces(&self, e: &Event, emit: &mut dyn FnMut(&str)) {
         // One trace per post, whatever its number of tags: a post's tags are one choice.
-        let tags = folded_tags(e);
-        if !tags.is_empty() {
-            emit(&tags.join(" "));
+        let mut buf = String::new();
+        let tags = folded_tags(e, &mut buf);
+        let mut joined = String::with_capacity(buf.len() + tags.len());
+        for (k, &(s, t)) in tags.iter().enumerate() {
+            if k > 0 {
+                joined.push(' ');
+            }
+            joined.push_str(&buf[s..t]);
+        }
+        if !joined.is_empty() {
+            emit(&joined);
         }
     }
 }
@@ -227,16 +236,20 @@ impl Layer for Sound {
     }
 }
 
-/// Sorted, de-duplicated folded hashtags of an event.
-fn folded_tags(e: &Event) -> Vec<String> {
-    let mut tags: Vec<String> = e
-        .hashtags
-        .iter()
-        .map(|t| fold_hashtag(t))
-        .filter(|t| !t.is_empty())
-        .collect();
-    tags.sort_unstable();
-    tags.dedup();
+/// Sorted, de-duplicated folded hashtags of an event, as ranges of `buf` (one allocation
+/// for all of them, not one each: this runs for every event).
+fn folded_tags(e: &Event, buf: &mut String) -> Vec<(usize, usize)> {
+    let mut tags = Vec::with_capacity(e.hashtags.len());
+    for t in &e.hashtags {
+        let start = buf.len();
+        fold_hashtag_into(t, buf);
+        if buf.len() > start {
+            tags.push((start, buf.len()));
+        }
+    }
+    let buf = buf.as_str();
+    tags.sort_unstable_by_key(|&(s, t)| &buf[s..t]);
+    tags.dedup_by_key(|&mut (s, t)| &buf[s..t]);
     tags
 }
 
@@ -259,8 +272,9 @@ pub fn layer(kind: LayerKind) -> Option<Box<dyn Layer>> {
 /// deterministic input order).
 #[derive(Default)]
 pub struct TraceTable {
-    /// Ids, found by the hash of their key; keys live once, in `keys`.
-    ids: hashbrown::HashTable<u32>,
+    /// (id, 32 bits of the key's hash), found by that hash; keys live once, in `keys`.
+    /// Growing the table rehashes from the stored bits, never touching the keys again.
+    ids: hashbrown::HashTable<(u32, u32)>,
     keys: lockstep_core::StrArena,
     layers: Vec<LayerKind>,
     buf: String,
@@ -288,14 +302,17 @@ impl TraceTable {
     /// Interns a full key whose [`key_hash`] was computed elsewhere.
     pub fn intern_hashed(&mut self, layer: LayerKind, full: &str, h: u64) -> u32 {
         debug_assert_eq!(h, key_hash(full));
+        let h32 = (h >> 32) as u32;
+        let spread = |h32: u32| u64::from(h32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let keys = &self.keys;
-        if let Some(&id) = self.ids.find(h, |&id| &keys[id as usize] == full) {
+        let full_bytes = full.as_bytes();
+        let same = |&(id, tag): &(u32, u32)| tag == h32 && keys.bytes(id as usize) == full_bytes;
+        if let Some(&(id, _)) = self.ids.find(spread(h32), same) {
             return id;
         }
         let id = self.keys.push(full);
-        let keys = &self.keys;
         self.ids
-            .insert_unique(h, id, |&id| key_hash(&keys[id as usize]));
+            .insert_unique(spread(h32), (id, h32), |&(_, tag)| spread(tag));
         self.layers.push(layer);
         id
     }
