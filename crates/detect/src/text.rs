@@ -10,7 +10,7 @@
 //! its predecessor only, so the work is linear in the number of texts, not quadratic in a
 //! bucket's size. Texts with fewer than `min_tokens` words never match.
 
-use lockstep_trace::fold;
+use lockstep_trace::fold_into;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -24,21 +24,23 @@ fn word_hashes(text: &str, out: &mut Vec<u64>, buf: &mut String) {
         if w.starts_with('#') || w.starts_with('@') || w.contains("://") || w.starts_with("www.") {
             continue;
         }
-        let folded: &str = if w.is_ascii() {
-            buf.clear();
-            buf.push_str(w);
-            buf.make_ascii_lowercase();
-            buf
+        buf.clear();
+        fold_into(w, buf);
+        if buf.is_ascii() {
+            // For ASCII, "alphanumeric" is a byte test: no UTF-8 decoding per character.
+            out.extend(
+                buf.as_bytes()
+                    .split(|b| !b.is_ascii_alphanumeric())
+                    .filter(|t| !t.is_empty())
+                    .map(xxh3_64),
+            );
         } else {
-            *buf = fold(w);
-            buf
-        };
-        out.extend(
-            folded
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|t| !t.is_empty())
-                .map(|t| xxh3_64(t.as_bytes())),
-        );
+            out.extend(
+                buf.split(|c: char| !c.is_alphanumeric())
+                    .filter(|t| !t.is_empty())
+                    .map(|t| xxh3_64(t.as_bytes())),
+            );
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 mod fold;
 mod url;
 
-pub use fold::{fold, fold_hashtag, fold_hashtag_into};
+pub use fold::{fold, fold_hashtag, fold_hashtag_into, fold_into};
 pub use url::normalize_url;
 
 use lockstep_core::{Event, Kind};
