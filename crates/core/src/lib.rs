@@ -165,8 +165,15 @@ fn parse_loose_datetime(s: &str) -> Option<i64> {
 }
 
 /// Formats unix milliseconds as RFC 3339 UTC with second precision (millis when present).
-/// Hand-written (days-to-civil) because outputs format millions of times.
 pub fn format_time(ms: i64) -> String {
+    let mut out = Vec::with_capacity(24);
+    write_time(&mut out, ms);
+    String::from_utf8(out).expect("digits and ASCII punctuation")
+}
+
+/// [`format_time`] appended to `out`. Hand-written (days-to-civil, digits by hand) because
+/// outputs format millions of times.
+pub fn write_time(out: &mut Vec<u8>, ms: i64) {
     let (secs, milli) = (ms.div_euclid(1000), ms.rem_euclid(1000));
     let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Howard Hinnant's civil_from_days.
@@ -180,10 +187,30 @@ pub fn format_time(ms: i64) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     let (h, mi, s) = (sod / 3600, sod % 3600 / 60, sod % 60);
-    if milli == 0 {
-        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    if (0..=9999).contains(&y) {
+        let digits = |out: &mut Vec<u8>, v: i64, width: u32| {
+            for k in (0..width).rev() {
+                out.push(b'0' + (v / 10i64.pow(k) % 10) as u8);
+            }
+        };
+        digits(out, y, 4);
+        for (sep, v) in [(b'-', m), (b'-', d), (b'T', h), (b':', mi), (b':', s)] {
+            out.push(sep);
+            digits(out, v, 2);
+        }
+        if milli != 0 {
+            out.push(b'.');
+            digits(out, milli, 3);
+        }
+        out.push(b'Z');
     } else {
-        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
+        // Years outside 0..=9999 (never accepted from input) as the formatter writes them.
+        use std::io::Write;
+        let _ = write!(out, "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
+        let _ = match milli {
+            0 => write!(out, "Z"),
+            _ => write!(out, ".{milli:03}Z"),
+        };
     }
 }
 
@@ -291,6 +318,18 @@ mod tests {
                 dt.format("%Y-%m-%dT%H:%M:%S%.3fZ")
             };
             assert_eq!(format_time(ms), want.to_string(), "{ms}");
+        }
+        // Every field's digits, over two centuries at irregular steps.
+        let mut ms = MIN_TIME_MS - 86_400_000 * 366 * 30;
+        while ms < MAX_TIME_MS {
+            let dt = chrono::DateTime::from_timestamp_millis(ms).unwrap();
+            let want = if ms % 1000 == 0 {
+                dt.format("%Y-%m-%dT%H:%M:%SZ")
+            } else {
+                dt.format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            };
+            assert_eq!(format_time(ms), want.to_string(), "{ms}");
+            ms += 7_919_999_937;
         }
     }
 

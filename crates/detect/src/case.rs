@@ -224,7 +224,8 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
                 samples.push_str(&a.table.ev_id[y as usize]);
             }
             // Names, layers and samples may need quoting; numbers and times never do.
-            use lockstep_output::{csv_field, write_fixed};
+            use lockstep_core::write_time;
+            use lockstep_output::{csv_field, write_fixed, write_sci3};
             csv_field(buf, name(s));
             buf.push(b',');
             csv_field(buf, name(t));
@@ -232,11 +233,19 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
             write_fixed(buf, e.weight, 6);
             write!(buf, ",{},", e.co_actions)?;
             csv_field(buf, layer_names[&e.layers].as_str());
-            write!(buf, ",{},{},", format_time(e.first), format_time(e.last))?;
+            buf.push(b',');
+            write_time(buf, e.first);
+            buf.push(b',');
+            write_time(buf, e.last);
+            buf.push(b',');
             write_fixed(buf, e.median_gap_ms as f64 / 1000.0, 3);
             buf.push(b',');
             write_fixed(buf, e.expected, 6);
-            write!(buf, ",{:.3e},{:.3e},", e.p_value, e.q_value)?;
+            buf.push(b',');
+            write_sci3(buf, e.p_value);
+            buf.push(b',');
+            write_sci3(buf, e.q_value);
+            buf.push(b',');
             csv_field(buf, &samples);
             buf.push(b'\n');
             Ok(())

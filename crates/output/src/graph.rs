@@ -67,12 +67,12 @@ pub fn write_gexf(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> io::
         crate::write_fixed(out, e.weight, 6);
         write!(
             out,
-            r#""><attvalues><attvalue for="co_actions" value="{}"/><attvalue for="layers" value="{}"/><attvalue for="q_value" value="{:.3e}"/></attvalues></edge>"#,
+            r#""><attvalues><attvalue for="co_actions" value="{}"/><attvalue for="layers" value="{}"/><attvalue for="q_value" value=""#,
             e.co_actions,
             escape(e.layers),
-            e.q_value
-        )
-        .and_then(|_| out.write_all(b"\n"))
+        )?;
+        crate::write_sci3(out, e.q_value);
+        out.write_all(b"\"/></attvalues></edge>\n")
     })?;
     writeln!(f, "    </edges>")?;
     writeln!(f, "  </graph>")?;
@@ -135,12 +135,12 @@ pub fn write_graphml(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> i
         crate::write_fixed(out, e.weight, 6);
         write!(
             out,
-            r#"</data><data key="co_actions">{}</data><data key="layers">{}</data><data key="q_value">{:.3e}</data></edge>"#,
+            r#"</data><data key="co_actions">{}</data><data key="layers">{}</data><data key="q_value">"#,
             e.co_actions,
             escape(e.layers),
-            e.q_value
-        )
-        .and_then(|_| out.write_all(b"\n"))
+        )?;
+        crate::write_sci3(out, e.q_value);
+        out.write_all(b"</data></edge>\n")
     })?;
     writeln!(f, "  </graph>")?;
     writeln!(f, "</graphml>")?;
