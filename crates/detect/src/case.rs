@@ -2,7 +2,7 @@
 //! quarantine.ndjson (written while reading) and manifest.json, each atomically.
 
 use crate::explain::{explain, ClusterReport};
-use crate::{Analysis, Params};
+use crate::{Analysis, EventTable, Params};
 use anyhow::{Context, Result};
 use lockstep_core::format_time;
 use lockstep_output::{fixed, write_atomic, AtomicFile, GraphEdge, GraphNode};
@@ -84,7 +84,111 @@ struct Manifest<'a> {
     outputs: BTreeMap<String, String>,
 }
 
-pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Result<CaseSummary> {
+/// edges.csv, complete but not yet in place, with the name order the graph files reuse.
+pub struct EdgesCsv<'a> {
+    /// Account ids in name order.
+    by_name: Vec<u32>,
+    /// (source, target, edge) with the source first by name, sorted by their names.
+    edges: Vec<(u32, u32, &'a lockstep_graph::Edge)>,
+    /// Layer-set names, once per distinct set, so graph edges can borrow them.
+    layer_names: BTreeMap<u32, String>,
+    file: lockstep_output::Finished,
+}
+
+/// Writes edges.csv (every kept edge, by account names) under a temporary name. It needs
+/// only the edges, so it can run while the clusters are found.
+pub fn write_edges_csv<'a>(
+    table: &'a EventTable,
+    edges: &'a [lockstep_graph::Edge],
+    out: &Path,
+) -> Result<EdgesCsv<'a>> {
+    let name = |id: u32| table.accounts[id as usize].as_str();
+    // Names are ranked once so that sorting millions of edges compares integers, not strings.
+    let n = table.accounts.len();
+    let mut by_name: Vec<u32> = (0..n as u32).collect();
+    by_name.par_sort_unstable_by(|&x, &y| name(x).cmp(name(y)).then(x.cmp(&y)));
+    let mut rank = vec![0u32; n];
+    for (r, &id) in by_name.iter().enumerate() {
+        rank[id as usize] = r as u32;
+    }
+    // (source, target, edge) with the source first by name.
+    let mut edges: Vec<(u32, u32, &lockstep_graph::Edge)> = edges
+        .iter()
+        .map(|e| {
+            if rank[e.a as usize] <= rank[e.b as usize] {
+                (e.a, e.b, e)
+            } else {
+                (e.b, e.a, e)
+            }
+        })
+        .collect();
+    edges.par_sort_unstable_by_key(|&(s, t, _)| (rank[s as usize], rank[t as usize]));
+    let layer_names: BTreeMap<u32, String> = edges
+        .iter()
+        .map(|&(_, _, e)| (e.layers, LayerKind::names_in(e.layers).join(";")))
+        .collect();
+    let mut f = AtomicFile::create(out.join("edges.csv"))?;
+    f.write_all(
+        b"source,target,weight,co_actions,layers,first,last,median_gap_s,expected,p_value,q_value,sample_posts\n",
+    )?;
+    lockstep_output::write_par(&mut f, &edges, |_, &(s, t, e), buf| {
+        // Written field by field (a csv::Writer per row allocated 8 KB each time);
+        // `csv_field` quotes exactly as the csv crate does.
+        let mut samples = String::new();
+        for (k, &(x, y)) in e.samples.iter().enumerate() {
+            // Samples are (post of e.a, post of e.b); the row names the pair by name order.
+            let (x, y) = if s == e.a { (x, y) } else { (y, x) };
+            if k > 0 {
+                samples.push(' ');
+            }
+            samples.push_str(&table.ev_id[x as usize]);
+            samples.push('~');
+            samples.push_str(&table.ev_id[y as usize]);
+        }
+        // Names, layers and samples may need quoting; numbers and times never do.
+        use lockstep_core::write_time;
+        use lockstep_output::{csv_field, write_fixed, write_sci3};
+        csv_field(buf, name(s));
+        buf.push(b',');
+        csv_field(buf, name(t));
+        buf.push(b',');
+        write_fixed(buf, e.weight, 6);
+        write!(buf, ",{},", e.co_actions)?;
+        csv_field(buf, layer_names[&e.layers].as_str());
+        buf.push(b',');
+        write_time(buf, e.first);
+        buf.push(b',');
+        write_time(buf, e.last);
+        buf.push(b',');
+        write_fixed(buf, e.median_gap_ms as f64 / 1000.0, 3);
+        buf.push(b',');
+        write_fixed(buf, e.expected, 6);
+        buf.push(b',');
+        write_sci3(buf, e.p_value);
+        buf.push(b',');
+        write_sci3(buf, e.q_value);
+        buf.push(b',');
+        csv_field(buf, &samples);
+        buf.push(b'\n');
+        Ok(())
+    })?;
+    Ok(EdgesCsv {
+        by_name,
+        edges,
+        layer_names,
+        file: f.finish()?,
+    })
+}
+
+/// Writes the case folder; `edges_csv` gives edges.csv as [`write_edges_csv`] wrote it
+/// (waiting for it if it is still being written).
+pub fn write_case<'a>(
+    a: &'a Analysis,
+    edges_csv: impl FnOnce() -> Result<EdgesCsv<'a>>,
+    params: &Params,
+    out: &Path,
+    _quiet: bool,
+) -> Result<CaseSummary> {
     let t = Instant::now();
     let (reports, rows) = explain(a);
     let explained = Stage::new("explain", t, a.clusters.len() as u64);
@@ -148,28 +252,13 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
             cluster_of.insert(m, c.id);
         }
     }
-    // edges.csv (every kept edge) and the graph files, sorted by account names. Names are
-    // ranked once so that sorting millions of edges compares integers, not strings.
+    let EdgesCsv {
+        by_name,
+        edges,
+        layer_names,
+        file: edges_file,
+    } = edges_csv().context("writing edges.csv")?;
     let n = a.table.accounts.len();
-    let mut by_name: Vec<u32> = (0..n as u32).collect();
-    by_name.par_sort_unstable_by(|&x, &y| name(x).cmp(name(y)).then(x.cmp(&y)));
-    let mut rank = vec![0u32; n];
-    for (r, &id) in by_name.iter().enumerate() {
-        rank[id as usize] = r as u32;
-    }
-    // (source, target, edge) with the source first by name.
-    let mut edges: Vec<(u32, u32, &lockstep_graph::Edge)> = a
-        .edges
-        .iter()
-        .map(|e| {
-            if rank[e.a as usize] <= rank[e.b as usize] {
-                (e.a, e.b, e)
-            } else {
-                (e.b, e.a, e)
-            }
-        })
-        .collect();
-    edges.par_sort_unstable_by_key(|&(s, t, _)| (rank[s as usize], rank[t as usize]));
     // Graph nodes: every account on a kept edge, by name; `node_of` maps account → node.
     let mut node_of = vec![u32::MAX; n];
     for &(s, t, _) in &edges {
@@ -187,12 +276,6 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
             });
         }
     }
-    // Layer-set names, once per distinct set, so graph edges can borrow them.
-    let layer_names: BTreeMap<u32, String> = a
-        .edges
-        .iter()
-        .map(|e| (e.layers, LayerKind::names_in(e.layers).join(";")))
-        .collect();
     let graph_edges: Vec<GraphEdge> = edges
         .iter()
         .map(|&(s, t, e)| GraphEdge {
@@ -204,65 +287,14 @@ pub fn write_case(a: &Analysis, params: &Params, out: &Path, _quiet: bool) -> Re
             q_value: e.q_value,
         })
         .collect();
-    let write_edges = || -> Result<String> {
-        let mut f = AtomicFile::create(out.join("edges.csv"))?;
-        f.write_all(
-            b"source,target,weight,co_actions,layers,first,last,median_gap_s,expected,p_value,q_value,sample_posts\n",
-        )?;
-        lockstep_output::write_par(&mut f, &edges, |_, &(s, t, e), buf| {
-            // Written field by field (a csv::Writer per row allocated 8 KB each time);
-            // `csv_field` quotes exactly as the csv crate does.
-            let mut samples = String::new();
-            for (k, &(x, y)) in e.samples.iter().enumerate() {
-                // Samples are (post of e.a, post of e.b); the row names the pair by name order.
-                let (x, y) = if s == e.a { (x, y) } else { (y, x) };
-                if k > 0 {
-                    samples.push(' ');
-                }
-                samples.push_str(&a.table.ev_id[x as usize]);
-                samples.push('~');
-                samples.push_str(&a.table.ev_id[y as usize]);
-            }
-            // Names, layers and samples may need quoting; numbers and times never do.
-            use lockstep_core::write_time;
-            use lockstep_output::{csv_field, write_fixed, write_sci3};
-            csv_field(buf, name(s));
-            buf.push(b',');
-            csv_field(buf, name(t));
-            buf.push(b',');
-            write_fixed(buf, e.weight, 6);
-            write!(buf, ",{},", e.co_actions)?;
-            csv_field(buf, layer_names[&e.layers].as_str());
-            buf.push(b',');
-            write_time(buf, e.first);
-            buf.push(b',');
-            write_time(buf, e.last);
-            buf.push(b',');
-            write_fixed(buf, e.median_gap_ms as f64 / 1000.0, 3);
-            buf.push(b',');
-            write_fixed(buf, e.expected, 6);
-            buf.push(b',');
-            write_sci3(buf, e.p_value);
-            buf.push(b',');
-            write_sci3(buf, e.q_value);
-            buf.push(b',');
-            csv_field(buf, &samples);
-            buf.push(b'\n');
-            Ok(())
-        })?;
-        Ok(f.commit()?)
-    };
-    // The three files are written side by side: each one's hashing and syncing overlaps the
-    // others' formatting.
-    let ((edges_sha, gexf_sha), graphml_sha) = rayon::join(
-        || {
-            rayon::join(write_edges, || {
-                lockstep_output::write_gexf(&out.join("graph.gexf"), &nodes, &graph_edges)
-            })
-        },
+    let (gexf_sha, graphml_sha) = rayon::join(
+        || lockstep_output::write_gexf(&out.join("graph.gexf"), &nodes, &graph_edges),
         || lockstep_output::write_graphml(&out.join("graph.graphml"), &nodes, &graph_edges),
     );
-    outputs.insert("edges.csv".into(), edges_sha.context("writing edges.csv")?);
+    outputs.insert(
+        "edges.csv".into(),
+        edges_file.commit().context("writing edges.csv")?,
+    );
     outputs.insert("graph.gexf".into(), gexf_sha.context("writing graph.gexf")?);
     outputs.insert(
         "graph.graphml".into(),

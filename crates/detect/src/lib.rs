@@ -136,6 +136,20 @@ pub fn analyse(
     quiet: bool,
     quarantine_to: Option<&Path>,
 ) -> Result<Analysis> {
+    let mut a = analyse_edges(inputs, params, quiet, quarantine_to)?;
+    let (clusters, stage) = cluster(&a.edges, params, quiet)?;
+    a.clusters = clusters;
+    a.stages.push(stage);
+    Ok(a)
+}
+
+/// [`analyse`] up to the kept edges: no clusters yet.
+fn analyse_edges(
+    inputs: &[PathBuf],
+    params: &Params,
+    quiet: bool,
+    quarantine_to: Option<&Path>,
+) -> Result<Analysis> {
     let mut stages = Vec::new();
     let t = Instant::now();
     let watchlist = params
@@ -352,19 +366,6 @@ pub fn analyse(
     pb.finish_and_clear();
     stages.push(Stage::new("significance", t, n_edges));
 
-    let t = Instant::now();
-    let pb = spinner(quiet, &format!("clustering {} edges", edges.len()));
-    let cp = ClusterParams {
-        min_size: params.min_cluster_size,
-        min_mean_degree: params.min_mean_degree,
-        resolution: params.resolution,
-        seed: params.seed,
-    };
-    let clusters = lockstep_graph::cluster(&edges, cp)
-        .map_err(|e| anyhow::anyhow!("clustering failed: {e}"))?;
-    pb.finish_and_clear();
-    stages.push(Stage::new("cluster", t, edges.len() as u64));
-
     Ok(Analysis {
         table,
         traces,
@@ -375,11 +376,31 @@ pub fn analyse(
         significance,
         min_participation_dropped,
         edges,
-        clusters,
+        clusters: Vec::new(),
         stages,
         targets,
         watchlist,
     })
+}
+
+/// Leiden on the kept edges, timed as the `cluster` stage.
+fn cluster(
+    edges: &[lockstep_graph::Edge],
+    params: &Params,
+    quiet: bool,
+) -> Result<(Vec<lockstep_graph::Cluster>, Stage)> {
+    let t = Instant::now();
+    let pb = spinner(quiet, &format!("clustering {} edges", edges.len()));
+    let cp = ClusterParams {
+        min_size: params.min_cluster_size,
+        min_mean_degree: params.min_mean_degree,
+        resolution: params.resolution,
+        seed: params.seed,
+    };
+    let clusters = lockstep_graph::cluster(edges, cp)
+        .map_err(|e| anyhow::anyhow!("clustering failed: {e}"))?;
+    pb.finish_and_clear();
+    Ok((clusters, Stage::new("cluster", t, edges.len() as u64)))
 }
 
 /// CooRTweet's rule: an edge stays when at least one of its accounts takes part in
@@ -426,6 +447,20 @@ fn show_paths(p: &[PathBuf]) -> String {
 pub fn detect(inputs: &[PathBuf], out: &Path, params: &Params, quiet: bool) -> Result<CaseSummary> {
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: cannot create output folder", out.display()))?;
-    let analysis = analyse(inputs, params, quiet, Some(&out.join("quarantine.ndjson")))?;
-    case::write_case(&analysis, params, out, quiet)
+    let mut a = analyse_edges(inputs, params, quiet, Some(&out.join("quarantine.ndjson")))?;
+    std::thread::scope(|s| {
+        // edges.csv needs only the kept edges: it is written on the core that clustering and
+        // explaining (one thread each) leave idle, and put in place with the other files.
+        let (table, edges) = (&a.table, &a.edges);
+        let writer = s.spawn(move || case::write_edges_csv(table, edges, out));
+        let (clusters, stage) = cluster(&a.edges, params, quiet)?;
+        a.clusters = clusters;
+        a.stages.push(stage);
+        let edges_csv = || {
+            writer
+                .join()
+                .map_err(|_| anyhow::anyhow!("writing edges.csv: the writer thread panicked"))?
+        };
+        case::write_case(&a, edges_csv, params, out, quiet)
+    })
 }

@@ -42,10 +42,34 @@ impl AtomicFile {
 
     /// Flushes, syncs and renames into place; returns the sha256 (hex) of the content.
     pub fn commit(self) -> io::Result<String> {
+        self.finish()?.commit()
+    }
+
+    /// Flushes and syncs, but leaves the file under its temporary name until
+    /// [`Finished::commit`]: written ahead of the files it belongs with, it appears with them.
+    pub fn finish(self) -> io::Result<Finished> {
         let file = self.tmp.into_inner().map_err(|e| e.into_error())?;
         file.as_file().sync_all()?;
-        file.persist(&self.path).map_err(|e| e.error)?;
-        Ok(hex::encode(self.hasher.finalize()))
+        Ok(Finished {
+            file,
+            sha256: hex::encode(self.hasher.finalize()),
+            path: self.path,
+        })
+    }
+}
+
+/// A complete, synced [`AtomicFile`] not yet in place; dropped, it leaves nothing behind.
+pub struct Finished {
+    file: tempfile::NamedTempFile,
+    sha256: String,
+    path: PathBuf,
+}
+
+impl Finished {
+    /// Renames the file into place; returns the sha256 (hex) of its content.
+    pub fn commit(self) -> io::Result<String> {
+        self.file.persist(&self.path).map_err(|e| e.error)?;
+        Ok(self.sha256)
     }
 }
 
@@ -384,8 +408,18 @@ mod tests {
         );
         let mut f = AtomicFile::create(&p).unwrap();
         f.write_all(b"abc").unwrap();
-        let h = f.commit().unwrap();
+        let finished = f.finish().unwrap();
+        assert!(!p.exists(), "finished is not yet in place");
+        let h = finished.commit().unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"abc");
+        let mut g = AtomicFile::create(dir.path().join("b.txt")).unwrap();
+        g.write_all(b"whole").unwrap();
+        drop(g.finish().unwrap());
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "a finished file dropped before commit leaves nothing"
+        );
         assert_eq!(
             h,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
