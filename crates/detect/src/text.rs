@@ -205,7 +205,8 @@ fn band_hashes(toks: &[u64], first: usize) -> [u64; BANDS_PER_PASS] {
 /// items each), then each bucket is counting-sorted back into `v` on the next bits, leaving
 /// only rare ties to an insertion pass. The text stage's 20 band-key sorts of every text were
 /// a quarter of its time with a general parallel sort. Items with equal keys end in no
-/// particular order; keys not spread after all are still sorted, by a general sort.
+/// particular order; keys not spread after all are still sorted, by a general sort once the
+/// insertion pass has made too many moves.
 fn sort_by_hashed_key<T: Copy + Send + Sync>(
     v: &mut [T],
     scratch: &mut Vec<T>,
@@ -273,7 +274,6 @@ fn sort_by_hashed_key<T: Copy + Send + Sync>(
             for x in src {
                 start[sub_bucket(x) + 1] += 1;
             }
-            let crowded = start.iter().any(|&c| c > 64);
             for s in 0..1 << sub {
                 start[s + 1] += start[s];
             }
@@ -282,9 +282,10 @@ fn sort_by_hashed_key<T: Copy + Send + Sync>(
                 dst[start[s] as usize] = *x;
                 start[s] += 1;
             }
-            if crowded {
-                return dst.sort_unstable_by_key(&key);
-            }
+            // What is out of order now is a few items per sub-bucket, unless the keys were
+            // not spread after all: past a budget of moves, a general sort takes over.
+            // (Equal band keys — copies of one text — arrive in index order: no moves.)
+            let mut budget = 8 * dst.len();
             for i in 1..dst.len() {
                 let (x, k) = (dst[i], key(&dst[i]));
                 let mut j = i;
@@ -293,6 +294,10 @@ fn sort_by_hashed_key<T: Copy + Send + Sync>(
                     j -= 1;
                 }
                 dst[j] = x;
+                budget = match budget.checked_sub(i - j) {
+                    Some(b) => b,
+                    None => return dst.sort_unstable_by_key(&key),
+                };
             }
         },
     );
@@ -529,17 +534,26 @@ mod tests {
 
     #[test]
     fn hashed_key_sort_sorts() {
+        // Spread keys (some repeated), then keys that are not spread at all: descending small
+        // integers (one bucket, every item out of order) and a few top-bit values.
+        let patterns: [fn(u64, u64) -> u64; 3] = [
+            |i, _| mix(i / 3),
+            |i, n| n - i,
+            |i, n| (i % 7) << 60 | (n - i) / 5,
+        ];
         for n in [0usize, 5, 40_000, 300_000] {
-            let mut v: Vec<(u64, u32)> = (0..n as u64)
-                .map(|i| (mix(i / 3), i as u32)) // repeated keys too
-                .collect();
-            let mut want = v.clone();
-            want.sort_unstable();
-            sort_by_hashed_key(&mut v, &mut Vec::new(), |x| x.0);
-            // Ties may come in any order: compare keys, then the items as sets.
-            assert!(v.windows(2).all(|w| w[0].0 <= w[1].0), "{n}");
-            v.sort_unstable();
-            assert_eq!(v, want, "{n}");
+            for key in patterns {
+                let mut v: Vec<(u64, u32)> = (0..n as u64)
+                    .map(|i| (key(i, n as u64), i as u32))
+                    .collect();
+                let mut want = v.clone();
+                want.sort_unstable();
+                sort_by_hashed_key(&mut v, &mut Vec::new(), |x| x.0);
+                // Ties may come in any order: compare keys, then the items as sets.
+                assert!(v.windows(2).all(|w| w[0].0 <= w[1].0), "{n}");
+                v.sort_unstable();
+                assert_eq!(v, want, "{n}");
+            }
         }
     }
 
