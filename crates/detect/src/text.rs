@@ -539,7 +539,7 @@ mod tests {
         let patterns: [fn(u64, u64) -> u64; 3] = [
             |i, _| mix(i / 3),
             |i, n| n - i,
-            |i, n| (i % 7) << 60 | (n - i) / 5,
+            |i, n| ((i % 7) << 60) | ((n - i) / 5),
         ];
         for n in [0usize, 5, 40_000, 300_000] {
             for key in patterns {
