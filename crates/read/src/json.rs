@@ -220,6 +220,16 @@ fn is_blank(line: &[u8]) -> bool {
     line.iter().all(u8::is_ascii_whitespace)
 }
 
+/// Parses one JSON record. Text already valid UTF-8 as a whole (checked at memory speed) is
+/// parsed as `str`, which spares serde_json a UTF-8 check per string; otherwise as bytes, for
+/// serde_json's own error and position.
+pub(crate) fn parse<'a, T: serde::Deserialize<'a>>(doc: &'a [u8]) -> serde_json::Result<T> {
+    match std::str::from_utf8(doc) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(doc),
+    }
+}
+
 /// The quarantine reason for a record serde_json rejected.
 pub(crate) fn reason(e: &serde_json::Error) -> String {
     match e.classify() {

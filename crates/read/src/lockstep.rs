@@ -83,7 +83,7 @@ struct Record {
 }
 
 pub(crate) fn handle_json(doc: &[u8], line: u64, sink: &mut Sink) {
-    let r: Record = match serde_json::from_slice(doc) {
+    let r: Record = match crate::json::parse(doc) {
         Ok(r) => r,
         Err(e) => return sink.reject(line, reason(&e), doc),
     };

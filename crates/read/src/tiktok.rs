@@ -54,7 +54,7 @@ pub(crate) fn handle(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
     // once; anything else (a bad video to quarantine alone, multi-line pages whose videos need
     // their own line numbers, API errors) takes the general path below.
     if !doc.trim_ascii_end().contains(&b'\n') {
-        match serde_json::from_slice::<Doc<FastData>>(doc) {
+        match crate::json::parse::<Doc<FastData>>(doc) {
             Ok(Doc {
                 data: Some(FastData {
                     videos: Some(videos),
@@ -83,7 +83,7 @@ pub(crate) fn handle(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
 }
 
 fn handle_general(doc: &[u8], line: u64, lines: &mut Lines, sink: &mut Sink) {
-    let parsed: Doc<PageData> = match serde_json::from_slice(doc) {
+    let parsed: Doc<PageData> = match crate::json::parse(doc) {
         Ok(d) => d,
         Err(e) => return sink.reject(line, reason(&e), doc),
     };
@@ -103,7 +103,7 @@ fn handle_general(doc: &[u8], line: u64, lines: &mut Lines, sink: &mut Sink) {
     for raw in videos {
         let raw = raw.get().as_bytes();
         let line = lines.line_of(raw);
-        match serde_json::from_slice(raw) {
+        match crate::json::parse(raw) {
             Ok(v) => sink.emit(line, raw, video::<PageData>(v)),
             Err(e) => sink.reject(line, reason(&e), raw),
         }

@@ -172,7 +172,7 @@ type Users<'u> = HashMap<&'u str, &'u User>;
 
 pub(crate) fn handle_v2(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
     let line = lines.line_of(doc);
-    let parsed: Doc = match serde_json::from_slice(doc) {
+    let parsed: Doc = match crate::json::parse(doc) {
         Ok(d) => d,
         Err(e) => return sink.reject(line, reason(&e), doc),
     };
@@ -210,7 +210,7 @@ pub(crate) fn handle_v2(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
     for raw in tweets {
         let raw = raw.get().as_bytes();
         let line = lines.line_of(raw);
-        match serde_json::from_slice(raw) {
+        match crate::json::parse(raw) {
             Ok(t) => sink.emit(line, raw, tweet(t, &users)),
             Err(e) => sink.reject(line, reason(&e), raw),
         }
