@@ -72,7 +72,9 @@ pub(crate) fn read(mut r: impl BufRead, first_line: u64, sink: &mut Sink) -> Res
         let outcomes: Vec<Vec<Outcome>> = spans
             .par_chunks(LINES_PER_TASK)
             .map(|task| {
-                collect(file, |sink| {
+                // About one record per 256 bytes of JSON (a TikTok video, a comment).
+                let bytes: usize = task.iter().map(|&(_, s, e)| e - s).sum();
+                collect(file, bytes / 256 + 1, |sink| {
                     for &(n, s, e) in task {
                         let line = &block[s..e];
                         handle(format, line, &mut Lines::new(line, n), sink);
@@ -97,9 +99,10 @@ pub(crate) enum Outcome {
     Bad(lockstep_core::Quarantined),
 }
 
-/// Runs `f` on a sink that keeps what it is given, and returns that.
-fn collect(file: &str, f: impl FnOnce(&mut Sink)) -> Vec<Outcome> {
-    let out = std::cell::RefCell::new(Vec::new());
+/// Runs `f` on a sink that keeps what it is given, and returns that; room is made for
+/// `capacity` records up front (growing a vector of 300-byte events copied each one again).
+fn collect(file: &str, capacity: usize, f: impl FnOnce(&mut Sink)) -> Vec<Outcome> {
+    let out = std::cell::RefCell::new(Vec::with_capacity(capacity));
     {
         let mut on_event = |e| out.borrow_mut().push(Outcome::Event(e));
         let mut on_bad = |q| out.borrow_mut().push(Outcome::Bad(q));
