@@ -23,6 +23,12 @@ impl StrArena {
         &self.bytes[start..self.ends[i] as usize]
     }
 
+    /// Makes room for `strings` more strings of `bytes` in all, where memory allows.
+    pub fn try_reserve(&mut self, strings: usize, bytes: usize) {
+        let _ = self.ends.try_reserve(strings);
+        let _ = self.bytes.try_reserve(bytes);
+    }
+
     /// String `i` as bytes: no UTF-8 boundary checks, for comparisons.
     pub fn bytes(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };

@@ -164,16 +164,41 @@ fn analyse_edges(
         "no input files found in {}",
         show_paths(inputs)
     );
+    let keep_text = params.layers.contains(&LayerKind::Text);
     let pb = spinner(quiet, "reading");
     let mut table = EventTable::default();
     let mut traces = TraceTable::default();
     let mut hits: Vec<Hit> = Vec::new();
+    // Room for what the inputs probably hold, made once: growing these columns by doubling
+    // copied them again and again and touched twice their memory. The guess is generous (one
+    // event per 128 bytes, compressed files counted four times) because room never used is
+    // never touched; where it cannot be had, the columns grow as they go.
+    let bytes: u64 = files
+        .iter()
+        .map(|f| {
+            let len = std::fs::metadata(f).map_or(0, |m| m.len());
+            let compressed = matches!(
+                f.extension().and_then(|e| e.to_str()),
+                Some("gz" | "zst" | "gzip" | "zstd")
+            );
+            if compressed {
+                len.saturating_mul(4)
+            } else {
+                len
+            }
+        })
+        .sum();
+    let expected = usize::try_from(bytes / 128).unwrap_or(usize::MAX);
+    table.try_reserve(
+        expected,
+        keep_text.then_some(usize::try_from(bytes / 4).unwrap_or(0)),
+    );
+    let _ = hits.try_reserve(expected.saturating_mul(2));
     let layers: Vec<Box<dyn lockstep_trace::Layer>> = params
         .layers
         .iter()
         .filter_map(|&k| lockstep_trace::layer(k))
         .collect();
-    let keep_text = params.layers.contains(&LayerKind::Text);
     let mut quarantine = quarantine_to
         .map(AtomicFile::create)
         .transpose()

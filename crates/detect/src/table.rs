@@ -108,6 +108,21 @@ impl EventTable {
         (idx, acc)
     }
 
+    /// Makes room for `events` more events (and `text_bytes` of their text), where memory
+    /// allows; nothing is touched until used.
+    pub fn try_reserve(&mut self, events: usize, text_bytes: Option<usize>) {
+        let _ = self.ev_account.try_reserve(events);
+        let _ = self.ev_time.try_reserve(events);
+        let _ = self.ev_kind.try_reserve(events);
+        let _ = self.ev_platform.try_reserve(events);
+        let _ = self.ev_tags_at.try_reserve(events.saturating_add(1));
+        // Post ids are ~20 bytes.
+        self.ev_id.try_reserve(events, events.saturating_mul(20));
+        if let Some(bytes) = text_bytes {
+            self.ev_text.try_reserve(events, bytes);
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.ev_time.len()
     }
