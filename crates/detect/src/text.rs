@@ -341,36 +341,40 @@ pub fn families(
     min_tokens: usize,
 ) -> (Vec<Option<u32>>, Vec<u32>) {
     let n = texts.len();
-    // Shingle sets in one flat buffer (CSR), built a chunk of texts per job: no allocation
-    // per text.
-    const CHUNK: usize = 16_384;
-    let parts: Vec<(Vec<u64>, Vec<u32>)> = (0..n.div_ceil(CHUNK))
+    // Shingle sets, a flat buffer (CSR) per chunk of texts, built a chunk per job: no
+    // allocation per text. (shingles of the chunk's texts end to end, where each text's
+    // shingles end.) They stay per chunk: joining them into one buffer copied them all. About
+    // 64 chunks, of at least 16,384 texts: large inputs get chunks of several megabytes,
+    // which the allocator returns to the system as soon as they are freed (smaller ones
+    // linger for seconds, adding to the next stage's peak memory).
+    let chunk_len = (n / 64).max(16_384);
+    let parts: Vec<(Vec<u64>, Vec<usize>)> = (0..n.div_ceil(chunk_len))
         .into_par_iter()
         .map(|c| {
-            let chunk = c * CHUNK..n.min((c + 1) * CHUNK);
-            let (mut flat, mut lens) = (Vec::new(), Vec::with_capacity(chunk.len()));
+            let chunk = c * chunk_len..n.min((c + 1) * chunk_len);
+            let (mut flat, mut ends) = (Vec::new(), Vec::with_capacity(chunk.len()));
             let (mut words, mut buf) = (Vec::new(), String::new());
             for i in chunk {
-                let before = flat.len();
                 shingles_into(&texts[i], min_tokens, &mut flat, &mut words, &mut buf);
-                lens.push((flat.len() - before) as u32);
+                ends.push(flat.len());
             }
-            (flat, lens)
+            flat.shrink_to_fit();
+            (flat, ends)
         })
         .collect();
-    let mut at: Vec<usize> = Vec::with_capacity(n + 1);
-    at.push(0);
-    let mut flat: Vec<u64> = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
-    for (f, lens) in parts {
-        flat.extend_from_slice(&f);
-        for l in lens {
-            at.push(at.last().copied().unwrap_or(0) + l as usize);
-        }
-    }
-    let toks = |i: usize| &flat[at[i]..at[i + 1]];
-    let with_toks: Vec<u32> = (0..n as u32)
-        .filter(|&i| at[i as usize + 1] > at[i as usize])
-        .collect();
+    let span = |i: usize| {
+        let (k, ends) = (i % chunk_len, &parts[i / chunk_len].1);
+        (if k == 0 { 0 } else { ends[k - 1] }, ends[k])
+    };
+    let toks = |i: usize| {
+        let (start, end) = span(i);
+        &parts[i / chunk_len].0[start..end]
+    };
+    let len = |i: usize| {
+        let (start, end) = span(i);
+        end - start
+    };
+    let with_toks: Vec<u32> = (0..n as u32).filter(|&i| len(i as usize) > 0).collect();
     // Band keys carry the text's index in their low bits, so one sort of u64 groups a band's
     // buckets in index order. Truncating the hash merges a few unrelated buckets, which only
     // adds candidates that the exact Jaccard check rejects.
@@ -400,7 +404,7 @@ pub fn families(
             (
                 (h[band % BANDS_PER_PASS] & !idx_mask) | u64::from(i),
                 parent[i as usize],
-                (at[i as usize + 1] - at[i as usize]) as u32,
+                len(i as usize) as u32,
             )
         }));
         sort_by_hashed_key(&mut keys, &mut sort_scratch, |k| k.0);
@@ -460,7 +464,7 @@ pub fn families(
     for &r in &roots {
         size[r as usize] += 1;
     }
-    let lengths = (0..n).map(|i| (at[i + 1] - at[i]) as u32).collect();
+    let lengths = (0..n).map(|i| len(i) as u32).collect();
     (
         roots
             .iter()
