@@ -347,7 +347,9 @@ pub fn families(
     // 64 chunks, of at least 16,384 texts: large inputs get chunks of several megabytes,
     // which the allocator returns to the system as soon as they are freed (smaller ones
     // linger for seconds, adding to the next stage's peak memory).
-    let chunk_len = (n / 64).max(16_384);
+    // A power of two, so finding a text's chunk is a shift, not a division.
+    let chunk_bits = (n / 64).max(16_384).next_power_of_two().trailing_zeros();
+    let chunk_len = 1usize << chunk_bits;
     let parts: Vec<(Vec<u64>, Vec<usize>)> = (0..n.div_ceil(chunk_len))
         .into_par_iter()
         .map(|c| {
@@ -363,18 +365,22 @@ pub fn families(
         })
         .collect();
     let span = |i: usize| {
-        let (k, ends) = (i % chunk_len, &parts[i / chunk_len].1);
+        let (k, ends) = (i & (chunk_len - 1), &parts[i >> chunk_bits].1);
         (if k == 0 { 0 } else { ends[k - 1] }, ends[k])
     };
     let toks = |i: usize| {
         let (start, end) = span(i);
-        &parts[i / chunk_len].0[start..end]
+        &parts[i >> chunk_bits].0[start..end]
     };
-    let len = |i: usize| {
-        let (start, end) = span(i);
-        end - start
-    };
-    let with_toks: Vec<u32> = (0..n as u32).filter(|&i| len(i as usize) > 0).collect();
+    // Each text's shingle count, looked up by every band.
+    let lengths: Vec<u32> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let (start, end) = span(i);
+            (end - start) as u32
+        })
+        .collect();
+    let with_toks: Vec<u32> = (0..n as u32).filter(|&i| lengths[i as usize] > 0).collect();
     // Band keys carry the text's index in their low bits, so one sort of u64 groups a band's
     // buckets in index order. Truncating the hash merges a few unrelated buckets, which only
     // adds candidates that the exact Jaccard check rejects.
@@ -404,7 +410,7 @@ pub fn families(
             (
                 (h[band % BANDS_PER_PASS] & !idx_mask) | u64::from(i),
                 parent[i as usize],
-                len(i as usize) as u32,
+                lengths[i as usize],
             )
         }));
         sort_by_hashed_key(&mut keys, &mut sort_scratch, |k| k.0);
@@ -464,7 +470,6 @@ pub fn families(
     for &r in &roots {
         size[r as usize] += 1;
     }
-    let lengths = (0..n).map(|i| len(i) as u32).collect();
     (
         roots
             .iter()
