@@ -428,8 +428,6 @@ fn cluster(
     Ok((clusters, Stage::new("cluster", t, edges.len() as u64)))
 }
 
-/// CooRTweet's rule: an edge stays when at least one of its accounts takes part in
-/// `min` co-actions overall. Returns how many edges were dropped.
 /// Bytes the pair store may hold in memory: what the memory budget leaves above the process's
 /// peak so far (what it held now can be less: memory freed after the text stage is not
 /// necessarily returned), and never less than [`params::MIN_STORE_MIB`]. Where the OS does not
@@ -443,6 +441,8 @@ fn store_budget(memory_mib: u64) -> usize {
     usize::try_from(mib << 20).unwrap_or(usize::MAX)
 }
 
+/// CooRTweet's rule: an edge stays when at least one of its accounts takes part in
+/// `min` co-actions overall. Returns how many edges were dropped.
 fn apply_min_participation(
     edges: &mut Vec<lockstep_graph::Edge>,
     n_accounts: usize,
