@@ -61,8 +61,10 @@ fn prepare(
     layers: &[Box<dyn lockstep_trace::Layer>],
     watchlist: Option<&watchlist::Watchlist>,
 ) -> Prepared {
-    let mut buf = String::new();
-    let mut spans = Vec::new();
+    // Sized up front: growing these a few bytes at a time reallocated several times per event.
+    let tag_bytes: usize = event.hashtags.iter().map(String::len).sum();
+    let mut buf = String::with_capacity(2 * tag_bytes + 96);
+    let mut spans = Vec::with_capacity(event.hashtags.len() + layers.len());
     for t in &event.hashtags {
         let start = buf.len();
         lockstep_trace::fold_hashtag_into(t, &mut buf);

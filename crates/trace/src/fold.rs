@@ -77,6 +77,7 @@ fn latin_table() -> &'static [Option<Box<str>>] {
 pub fn fold_hashtag_into(s: &str, out: &mut String) {
     let t = s.trim().trim_start_matches('#');
     if t.is_ascii() {
+        out.reserve(t.len());
         out.extend(
             t.chars()
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '_')

@@ -170,7 +170,7 @@ impl Layer for Hashtag {
         LayerKind::Hashtag
     }
     fn traces(&self, e: &Event, emit: &mut dyn FnMut(&str)) {
-        let mut buf = String::new();
+        let mut buf = String::with_capacity(tag_bytes(e));
         for (s, t) in folded_tags(e, &mut buf) {
             emit(&buf[s..t]);
         }
@@ -184,7 +184,7 @@ impl Layer for HashtagSet {
     }
     fn traces(&self, e: &Event, emit: &mut dyn FnMut(&str)) {
         // One trace per post, whatever its number of tags: a post's tags are one choice.
-        let mut buf = String::new();
+        let mut buf = String::with_capacity(tag_bytes(e));
         let tags = folded_tags(e, &mut buf);
         let mut joined = String::with_capacity(buf.len() + tags.len());
         for (k, &(s, t)) in tags.iter().enumerate() {
@@ -234,6 +234,11 @@ impl Layer for Sound {
             emit(s);
         }
     }
+}
+
+/// Room for an event's folded hashtags (folding rarely lengthens a tag).
+fn tag_bytes(e: &Event) -> usize {
+    e.hashtags.iter().map(String::len).sum::<usize>() + 8
 }
 
 /// Sorted, de-duplicated folded hashtags of an event, as ranges of `buf` (one allocation
