@@ -50,9 +50,9 @@ struct ApiError {
 
 pub(crate) fn handle(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
     let line = lines.line_of(doc);
-    // A page on one line whose videos are all good, or a video object on one line, is parsed
-    // once; anything else (a bad video to quarantine alone, multi-line pages whose videos need
-    // their own line numbers, API errors) takes the general path below.
+    // A page on one line, or a video object on one line, is parsed once; anything else
+    // (multi-line pages whose videos need their own line numbers, API errors) takes the
+    // general path below.
     if !doc.trim_ascii_end().contains(&b'\n') {
         match crate::json::parse::<Doc<FastData>>(doc) {
             Ok(Doc {
@@ -65,12 +65,21 @@ pub(crate) fn handle(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
                 if videos.is_empty() {
                     return handle_general(doc, line, lines, sink);
                 }
-                if let Ok(events) = videos.into_iter().map(video).collect::<Result<Vec<_>, _>>() {
-                    for e in events {
-                        sink.accept(e);
+                // Each video becomes an event or a quarantined record, as on the general path
+                // (all on this one line); a bad video's own text comes from a second, general
+                // parse of the page, done only if there is one.
+                let mut raws: Option<Vec<&RawValue>> = None;
+                for (k, v) in videos.into_iter().enumerate() {
+                    match video(v) {
+                        Ok(e) => sink.accept(e),
+                        Err(reason) => {
+                            let raws = raws.get_or_insert_with(|| page_videos(doc));
+                            let raw = raws.get(k).map_or(doc, |r| r.get().as_bytes());
+                            sink.reject(line, reason, raw);
+                        }
                     }
-                    return;
                 }
+                return;
             }
             // A video object, as the general path would take it.
             Ok(v) if v.data.is_none() && v.error.is_none() => {
@@ -80,6 +89,15 @@ pub(crate) fn handle(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
         }
     }
     handle_general(doc, line, lines, sink)
+}
+
+/// A page's videos as raw JSON (empty if `doc` is not a page).
+fn page_videos(doc: &[u8]) -> Vec<&RawValue> {
+    crate::json::parse::<Doc<PageData>>(doc)
+        .ok()
+        .and_then(|d| d.data)
+        .and_then(|d| d.videos)
+        .unwrap_or_default()
 }
 
 fn handle_general(doc: &[u8], line: u64, lines: &mut Lines, sink: &mut Sink) {

@@ -47,6 +47,11 @@ fn tiktok_pages_one_per_line() {
         &[(3, "rate_limit_exceeded"), (4, "missing account")],
     );
     assert!(r.bad[0].reason.contains("daily quota reached"));
+    // A bad video next to a good one on one page: quarantined alone, with its own text.
+    assert_eq!(
+        r.bad[1].raw,
+        r#"{"id":7436554433221100003,"create_time":1731319202}"#
+    );
     // The empty last page counts nothing.
     assert_eq!(r.file.read, 4);
 }
