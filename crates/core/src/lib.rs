@@ -188,19 +188,15 @@ pub fn write_time(out: &mut Vec<u8>, ms: i64) {
     let y = yoe + era * 400 + i64::from(m <= 2);
     let (h, mi, s) = (sod / 3600, sod % 3600 / 60, sod % 60);
     if (0..=9999).contains(&y) {
-        let digits = |out: &mut Vec<u8>, v: i64, width: u32| {
-            for k in (0..width).rev() {
-                out.push(b'0' + (v / 10i64.pow(k) % 10) as u8);
-            }
-        };
-        digits(out, y, 4);
+        // Every field is in range here, non-negative and within its width.
+        write_padded(out, y as u64, 4);
         for (sep, v) in [(b'-', m), (b'-', d), (b'T', h), (b':', mi), (b':', s)] {
             out.push(sep);
-            digits(out, v, 2);
+            write_padded(out, v as u64, 2);
         }
         if milli != 0 {
             out.push(b'.');
-            digits(out, milli, 3);
+            write_padded(out, milli as u64, 3);
         }
         out.push(b'Z');
     } else {
@@ -211,6 +207,18 @@ pub fn write_time(out: &mut Vec<u8>, ms: i64) {
             0 => write!(out, "Z"),
             _ => write!(out, ".{milli:03}Z"),
         };
+    }
+}
+
+/// `n` in decimal with leading zeros to `width` digits (`n` has at most `width`).
+pub fn write_padded(out: &mut Vec<u8>, n: u64, width: usize) {
+    let start = out.len();
+    out.resize(start + width, b'0');
+    let (mut n, mut i) = (n, out.len());
+    while n > 0 {
+        i -= 1;
+        out[i] = b'0' + (n % 10) as u8;
+        n /= 10;
     }
 }
 

@@ -1,39 +1,24 @@
 //! The columnar event table: accounts interned to dense ids, one slot per event.
 
 use lockstep_core::{Event, Kind, StrArena};
-use lockstep_trace::key_hash;
+use lockstep_trace::{key_hash, HashIndex};
 
-/// A name → dense id index over names kept elsewhere: (id, 32 bits of the name's
-/// [`key_hash`]), so lookups take a hash computed on the preparing threads and growing the
-/// table never rehashes a name.
-#[derive(Default)]
-struct Index(hashbrown::HashTable<(u32, u32)>);
-
-impl Index {
-    fn spread(tag: u32) -> u64 {
-        u64::from(tag).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+/// The id of `name` (whose [`key_hash`] is `h`) in `names`, appending it if new; also
+/// whether it was new.
+fn get_or_add(index: &mut HashIndex, h: u64, names: &mut Vec<String>, name: &str) -> (u32, bool) {
+    if let Some(id) = index.find(h, |id| names[id as usize] == name) {
+        return (id, false);
     }
-
-    /// The id of `name`, whose [`key_hash`] is `h`, in `names`; a new name is appended.
-    /// Also says whether it was new.
-    fn get_or_add(&mut self, h: u64, names: &mut Vec<String>, name: &str) -> (u32, bool) {
-        let tag = (h >> 32) as u32;
-        let is = |&(id, t): &(u32, u32)| t == tag && names[id as usize] == name;
-        if let Some(&(id, _)) = self.0.find(Self::spread(tag), is) {
-            return (id, false);
-        }
-        let id = names.len() as u32;
-        names.push(name.to_string());
-        self.0
-            .insert_unique(Self::spread(tag), (id, tag), |&(_, t)| Self::spread(t));
-        (id, true)
-    }
+    let id = names.len() as u32;
+    names.push(name.to_string());
+    index.insert(h, id);
+    (id, true)
 }
 
 #[derive(Default)]
 pub struct EventTable {
     pub accounts: Vec<String>,
-    account_ids: Index,
+    account_ids: HashIndex,
     pub account_created: Vec<Option<i64>>,
     pub followers: Vec<Option<u64>>,
     pub platforms: Vec<String>,
@@ -49,7 +34,7 @@ pub struct EventTable {
     pub ev_tags_at: Vec<u32>,
     pub ev_tags: Vec<u32>,
     pub tags: Vec<String>,
-    tag_ids: Index,
+    tag_ids: HashIndex,
 }
 
 impl EventTable {
@@ -64,9 +49,12 @@ impl EventTable {
         keep_text: bool,
     ) -> (u32, u32) {
         debug_assert_eq!(account_hash, key_hash(&e.account));
-        let (acc, new) = self
-            .account_ids
-            .get_or_add(account_hash, &mut self.accounts, &e.account);
+        let (acc, new) = get_or_add(
+            &mut self.account_ids,
+            account_hash,
+            &mut self.accounts,
+            &e.account,
+        );
         if new {
             self.account_created.push(None);
             self.followers.push(None);
@@ -92,7 +80,7 @@ impl EventTable {
         }
         for (f, h) in tags {
             debug_assert_eq!(h, key_hash(f));
-            let (id, _) = self.tag_ids.get_or_add(h, &mut self.tags, f);
+            let (id, _) = get_or_add(&mut self.tag_ids, h, &mut self.tags, f);
             self.ev_tags.push(id);
         }
         self.ev_tags_at.push(self.ev_tags.len() as u32);

@@ -341,13 +341,12 @@ pub fn families(
     min_tokens: usize,
 ) -> (Vec<Option<u32>>, Vec<u32>) {
     let n = texts.len();
-    // Shingle sets, a flat buffer (CSR) per chunk of texts, built a chunk per job: no
-    // allocation per text. (shingles of the chunk's texts end to end, where each text's
-    // shingles end.) They stay per chunk: joining them into one buffer copied them all. About
-    // 64 chunks, of at least 16,384 texts: large inputs get chunks of several megabytes,
-    // which the allocator returns to the system as soon as they are freed (smaller ones
-    // linger for seconds, adding to the next stage's peak memory).
-    // A power of two, so finding a text's chunk is a shift, not a division.
+    // Shingle sets in one flat buffer (CSR) per chunk of texts — (shingles end to end, where
+    // each text's end) — built a chunk per job: no allocation per text. They stay per chunk:
+    // joining them copied them all. About 64 chunks of at least 16,384 texts, a power of two
+    // (a text's chunk is a shift, not a division): large inputs get chunks of several MB, which
+    // the allocator returns to the system as soon as they are freed (smaller ones linger for
+    // seconds, adding to the next stage's peak memory).
     let chunk_bits = (n / 64).max(16_384).next_power_of_two().trailing_zeros();
     let chunk_len = 1usize << chunk_bits;
     let parts: Vec<(Vec<u64>, Vec<usize>)> = (0..n.div_ceil(chunk_len))

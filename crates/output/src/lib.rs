@@ -8,6 +8,7 @@ mod verify;
 pub use graph::{write_gexf, write_graphml, GraphEdge, GraphNode};
 pub use verify::{verify, Mismatch};
 
+use lockstep_core::write_padded;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::{self, BufWriter, Read, Write};
@@ -258,18 +259,6 @@ fn write_u64(out: &mut Vec<u8>, mut n: u64) {
         }
     }
     out.extend_from_slice(&digits[i..]);
-}
-
-/// `n` with leading zeros to `width` digits (`n` has at most `width`).
-fn write_padded(out: &mut Vec<u8>, n: u64, width: usize) {
-    let start = out.len();
-    out.resize(start + width, b'0');
-    let (mut n, mut i) = (n, out.len());
-    while n > 0 {
-        i -= 1;
-        out[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
 }
 
 /// A float with fixed decimals, so text outputs are byte-stable.

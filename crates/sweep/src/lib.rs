@@ -317,10 +317,7 @@ pub fn sweep(
         traces: groups.len() as u64,
         ..Default::default()
     };
-    let store = match p.store_memory {
-        Some(bytes) => PairStore::new(STORE_PARTITIONS, bytes, true),
-        None => PairStore::new(STORE_PARTITIONS, usize::MAX, false),
-    };
+    let store = PairStore::new(STORE_PARTITIONS, p.store_memory);
     store.reserve(bound.try_into().unwrap_or(usize::MAX));
     let outs: Vec<std::io::Result<JobOut>> = jobs
         .par_iter()

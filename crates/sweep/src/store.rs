@@ -46,11 +46,11 @@ fn corrupt() -> io::Error {
 /// Partitioned storage for [`PairTrace`]s.
 pub struct PairStore {
     parts: Vec<Mutex<Part>>,
-    /// Records all partitions together hold in memory before appends start spilling.
-    mem_records: usize,
+    /// Records all partitions together hold in memory before appends start spilling; `None`
+    /// never spills.
+    mem_records: Option<usize>,
     /// Records in memory now.
     in_mem: AtomicUsize,
-    spill: bool,
 }
 
 #[derive(Default)]
@@ -63,25 +63,25 @@ struct Part {
 }
 
 impl PairStore {
-    /// `partitions` partitions; with `spill`, once the store holds more than `mem_bytes` of
-    /// records, each append writes its partition's records out to a temporary file (created in
-    /// the system's temporary folder, `TMPDIR`, and deleted by the OS when closed, also on a
-    /// crash). The budget is shared, not split per partition: a store just over budget spills
-    /// a little, not nearly everything.
-    pub fn new(partitions: usize, mem_bytes: usize, spill: bool) -> PairStore {
+    /// `partitions` partitions; with `Some(mem_bytes)`, once the store holds more than
+    /// `mem_bytes` of records, each append writes its partition's records out to a temporary
+    /// file (created in the system's temporary folder, `TMPDIR`, and deleted by the OS when
+    /// closed, also on a crash); with `None` everything stays in memory. The budget is shared,
+    /// not split per partition: a store just over budget spills a little, not nearly
+    /// everything.
+    pub fn new(partitions: usize, mem_bytes: Option<usize>) -> PairStore {
         let partitions = partitions.max(1);
         PairStore {
             parts: (0..partitions).map(|_| Mutex::default()).collect(),
-            mem_records: (mem_bytes / std::mem::size_of::<PairTrace>()).max(1024),
+            mem_records: mem_bytes.map(|b| (b / std::mem::size_of::<PairTrace>()).max(1024)),
             in_mem: AtomicUsize::new(0),
-            spill,
         }
     }
 
     /// Makes room in memory for about `records` records (at most the budget), so partitions
     /// do not grow by copying themselves.
     pub fn reserve(&self, records: usize) {
-        let per_part = records.min(self.mem_records) / self.parts.len() + 1;
+        let per_part = records.min(self.mem_records.unwrap_or(usize::MAX)) / self.parts.len() + 1;
         for p in &self.parts {
             let mut part = p.lock().unwrap_or_else(|e| e.into_inner());
             part.mem.reserve(per_part + per_part / 8);
@@ -91,7 +91,7 @@ impl PairStore {
     /// Accounts for `added` records just moved into `part`, spilling it if over budget.
     fn added(&self, part: &mut Part, added: usize) -> io::Result<()> {
         let held = self.in_mem.fetch_add(added, Relaxed) + added;
-        if self.spill && held > self.mem_records {
+        if self.mem_records.is_some_and(|limit| held > limit) {
             let n = part.mem.len();
             spill(part)?;
             self.in_mem.fetch_sub(n, Relaxed);
@@ -101,7 +101,7 @@ impl PairStore {
 
     /// An in-memory store holding `pairs` (for tests and small inputs).
     pub fn from_vec(pairs: Vec<PairTrace>, partitions: usize) -> PairStore {
-        let store = PairStore::new(partitions, usize::MAX, false);
+        let store = PairStore::new(partitions, None);
         let mut pairs = pairs;
         store
             .append(&mut pairs)
@@ -328,7 +328,7 @@ mod tests {
     #[test]
     fn spilled_records_come_back_whole_and_pairs_stay_together() {
         // A tiny memory budget forces most records to disk.
-        let store = PairStore::new(4, 4 * 1024 * std::mem::size_of::<PairTrace>(), true);
+        let store = PairStore::new(4, Some(4 * 1024 * std::mem::size_of::<PairTrace>()));
         let all: Vec<PairTrace> = (0..20_000).map(pt).collect();
         for chunk in all.chunks(777) {
             store.append(&mut chunk.to_vec()).unwrap();

@@ -21,27 +21,27 @@ pub fn fold_into(s: &str, out: &mut String) {
         out[start..].make_ascii_lowercase();
         return;
     }
-    let latin = latin_table();
-    let folded = |c: char| match c {
-        _ if c.is_ascii() => None,
-        _ => latin
-            .get((c as usize).wrapping_sub(LATIN_FIRST as usize))?
-            .as_deref(),
-    };
-    if s.chars().all(|c| c.is_ascii() || folded(c).is_some()) {
-        for c in s.chars() {
-            match folded(c) {
-                Some(f) => out.push_str(f),
-                None => out.push(c.to_ascii_lowercase()),
-            }
+    // Character by character from the table; at the first character it lacks, the whole word
+    // again through the decomposition.
+    let (latin, start) = (latin_table(), out.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if let Some(f) = latin
+            .get((c as usize).wrapping_sub(LATIN_FIRST as usize))
+            .and_then(Option::as_deref)
+        {
+            out.push_str(f);
+        } else {
+            out.truncate(start);
+            out.extend(
+                s.nfkd()
+                    .filter(|c| !is_combining_mark(*c))
+                    .flat_map(char::to_lowercase),
+            );
+            return;
         }
-        return;
     }
-    out.extend(
-        s.nfkd()
-            .filter(|c| !is_combining_mark(*c))
-            .flat_map(char::to_lowercase),
-    );
 }
 
 const LATIN_FIRST: char = '\u{c0}';

@@ -273,13 +273,40 @@ pub fn layer(kind: LayerKind) -> Option<Box<dyn Layer>> {
     })
 }
 
+/// Dense ids found by a [`key_hash`] computed elsewhere (often on another thread), for keys
+/// the caller stores. Each id is kept with 32 bits of its key's hash, so growing the index
+/// rehashes from those bits, never touching a key again.
+#[derive(Default)]
+pub struct HashIndex(hashbrown::HashTable<(u32, u32)>);
+
+impl HashIndex {
+    fn spread(tag: u32) -> u64 {
+        u64::from(tag).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
+    /// The id of the key hashed `h` for which `is(id)` holds (the caller compares keys).
+    pub fn find(&self, h: u64, is: impl Fn(u32) -> bool) -> Option<u32> {
+        let tag = (h >> 32) as u32;
+        self.0
+            .find(Self::spread(tag), |&(id, t)| t == tag && is(id))
+            .map(|&(id, _)| id)
+    }
+
+    /// Files `id` under `h`; the caller has checked with [`HashIndex::find`] that its key is
+    /// new.
+    pub fn insert(&mut self, h: u64, id: u32) {
+        let tag = (h >> 32) as u32;
+        self.0
+            .insert_unique(Self::spread(tag), (id, tag), |&(_, t)| Self::spread(t));
+    }
+}
+
 /// Interns `layer:key` strings to dense ids, in first-seen order (deterministic for a
 /// deterministic input order).
 #[derive(Default)]
 pub struct TraceTable {
-    /// (id, 32 bits of the key's hash), found by that hash; keys live once, in `keys`.
-    /// Growing the table rehashes from the stored bits, never touching the keys again.
-    ids: hashbrown::HashTable<(u32, u32)>,
+    /// Ids by key hash; keys live once, in `keys`.
+    ids: HashIndex,
     keys: lockstep_core::StrArena,
     layers: Vec<LayerKind>,
     buf: String,
@@ -307,17 +334,15 @@ impl TraceTable {
     /// Interns a full key whose [`key_hash`] was computed elsewhere.
     pub fn intern_hashed(&mut self, layer: LayerKind, full: &str, h: u64) -> u32 {
         debug_assert_eq!(h, key_hash(full));
-        let h32 = (h >> 32) as u32;
-        let spread = |h32: u32| u64::from(h32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let keys = &self.keys;
-        let full_bytes = full.as_bytes();
-        let same = |&(id, tag): &(u32, u32)| tag == h32 && keys.bytes(id as usize) == full_bytes;
-        if let Some(&(id, _)) = self.ids.find(spread(h32), same) {
+        if let Some(id) = self
+            .ids
+            .find(h, |id| keys.bytes(id as usize) == full.as_bytes())
+        {
             return id;
         }
         let id = self.keys.push(full);
-        self.ids
-            .insert_unique(spread(h32), (id, h32), |&(_, tag)| spread(tag));
+        self.ids.insert(h, id);
         self.layers.push(layer);
         id
     }
