@@ -5,7 +5,7 @@ import Graph from 'graphology';
 import Sigma from 'sigma';
 import { NodePointProgram, EdgeLineProgram } from 'sigma/rendering';
 import { computeLayout } from './layout.js';
-import { h, clear, fmtInt, num } from './dom.js';
+import { h, clear, fmtInt, fmtFixed, num, nameNode, visibleText } from './dom.js';
 
 export const PALETTE = [
   '#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf',
@@ -46,10 +46,14 @@ export function buildGraph(data) {
     const nd = nodes[i] || {};
     const c = Number.isInteger(nd.cluster) && nd.cluster > 0 ? nd.cluster : 0;
     clusterOf[i] = c;
+    // `name` is the account exactly (search); `label` is what sigma draws on the canvas and in
+    // its hover tooltip, with invisible and bidi characters written visibly.
+    const name = nd.id === undefined || nd.id === null ? `#${i}` : String(nd.id);
     graph.addNode(String(i), {
       x: layout.x[i],
       y: layout.y[i],
-      label: nd.id === undefined || nd.id === null ? `#${i}` : String(nd.id),
+      name,
+      label: visibleText(name),
       cluster: c,
       color: clusterColor(c),
       rank: maxScore > 0 ? Math.min(1, Math.max(0, num(nd.score) / maxScore)) : 0,
@@ -228,8 +232,8 @@ export function initNetwork(root, data, clusters, openCard) {
     }
     const nd = nodes[idx] || {};
     const c = graph.getNodeAttribute(String(idx), 'cluster');
-    const name = graph.getNodeAttribute(String(idx), 'label');
-    info.appendChild(h('div', { class: 'net-account' }, h('span', { class: 'k', text: 'Account' }), h('strong', { text: name })));
+    const name = graph.getNodeAttribute(String(idx), 'name');
+    info.appendChild(h('div', { class: 'net-account' }, h('span', { class: 'k', text: 'Account' }), h('strong', null, nameNode(name))));
     if (c > 0) {
       const cl = clusters.get(c);
       const sw = h('span', { class: 'swatch' });
@@ -240,7 +244,7 @@ export function initNetwork(root, data, clusters, openCard) {
           { class: 'net-cluster', id: 'net-cluster' },
           sw,
           h('strong', { text: `Cluster ${c}` }),
-          cl ? ` — ${fmtInt(cl.size)} accounts, score ${cl.score}` : ' (not among the reported clusters)',
+          cl ? ` — ${fmtInt(cl.size)} accounts, score ${fmtFixed(cl.score, 4)}` : ' (not among the reported clusters)',
         ),
       );
       if (cl) {
@@ -251,7 +255,7 @@ export function initNetwork(root, data, clusters, openCard) {
     } else {
       info.appendChild(h('div', { class: 'net-cluster', id: 'net-cluster', text: 'Not in any cluster.' }));
     }
-    if (nd.score !== undefined) info.appendChild(h('div', { class: 'muted', text: `Account score ${nd.score}` }));
+    if (nd.score !== undefined) info.appendChild(h('div', { class: 'muted', text: `Account score ${fmtFixed(nd.score, 4)}` }));
   }
 
   function select(idx, moveCamera) {
@@ -279,8 +283,8 @@ export function initNetwork(root, data, clusters, openCard) {
   const names = [];
   const lower = [];
   graph.forEachNode((key, a) => {
-    names[Number(key)] = a.label;
-    lower[Number(key)] = a.label.toLowerCase();
+    names[Number(key)] = a.name;
+    lower[Number(key)] = a.name.toLowerCase();
   });
   const exact = new Map();
   for (let i = names.length - 1; i >= 0; i--) exact.set(names[i], i);
@@ -315,7 +319,7 @@ export function initNetwork(root, data, clusters, openCard) {
     const { total, top } = find(q, 8);
     for (const i of top) {
       suggest.appendChild(
-        h('li', null, h('button', { type: 'button', text: names[i], onclick: () => choose(i) })),
+        h('li', null, h('button', { type: 'button', onclick: () => choose(i) }, nameNode(names[i]))),
       );
     }
     if (total > top.length) suggest.appendChild(h('li', { class: 'more', text: `…and ${fmtInt(total - top.length)} more` }));
@@ -334,11 +338,11 @@ export function initNetwork(root, data, clusters, openCard) {
     const { total, top } = find(q, 1);
     if (!total) {
       suggest.hidden = true;
-      msg.textContent = `No account named or starting with “${q}”.`;
+      msg.textContent = `No account named or starting with “${visibleText(q)}”.`;
       return;
     }
     choose(top[0]);
-    if (total > 1 && names[top[0]] !== q) msg.textContent = `${fmtInt(total)} accounts start with “${q}”; showing ${names[top[0]]}.`;
+    if (total > 1 && names[top[0]] !== q) msg.textContent = `${fmtInt(total)} accounts start with “${visibleText(q)}”; showing ${visibleText(names[top[0]])}.`;
   }
   let timer = 0;
   input.addEventListener('input', () => {
@@ -384,7 +388,7 @@ export function initNetwork(root, data, clusters, openCard) {
       sw.style.background = clusterColor(id);
       info.appendChild(
         h('div', { class: 'net-cluster', id: 'net-cluster' }, sw, h('strong', { text: `Cluster ${id}` }),
-          cl ? ` — ${fmtInt(cl.size)} accounts, score ${cl.score}` : ''),
+          cl ? ` — ${fmtInt(cl.size)} accounts, score ${fmtFixed(cl.score, 4)}` : ''),
       );
       info.appendChild(h('p', { class: 'muted', text: 'Other clusters are greyed out. Click a node to see the account; “Reset view” shows everything.' }));
       const pt = renderer.graphToViewport({ x: disc.x, y: disc.y });

@@ -1,4 +1,5 @@
-// Deterministic report-data fixtures, in the shape lockstep embeds in report.html.
+// Deterministic report-data fixtures, in the shape lockstep embeds in report.html
+// (schemas/report-data.schema.json; keys in name order, as lockstep writes them).
 //
 //   node gen-fixtures.mjs case  <out.json>   small realistic case (committed as fixtures/case.json)
 //   node gen-fixtures.mjs large <out.json>   100,000 nodes / 200,000 edges / 2,000 clusters
@@ -35,6 +36,51 @@ function background(rnd, scale) {
   return out;
 }
 
+// Signals as lockstep writes them: kind, figures, and the sentence (crates/explain/src/signals.rs).
+const pct0 = (x) => (x * 100).toFixed(0);
+const sig = {
+  coAction: (members, co_actions, pairs, median_gap_s) => ({
+    kind: 'co_action', members, co_actions, pairs, median_gap_s,
+    text: `${members} members co-acted ${co_actions} times across ${pairs} pairs; median gap ${median_gap_s.toFixed(1)} s`,
+  }),
+  strongestPair: (q_value) => ({
+    kind: 'strongest_pair', q_value,
+    text: `strongest pair q = ${q_value.toExponential(1).replace('e+', 'e')} against chance co-action given crowd sizes and activity`,
+  }),
+  activation: (date, share) => ({
+    kind: 'activation_cohort', date, share,
+    text: `activation cohort: ${pct0(share)}% of members switched on (active on 3 of 4 days from then) on ${date}`,
+  }),
+  marker: (tag, members_with_marker, members) => ({
+    kind: 'marker_hashtag', tag, members_with_marker, members,
+    text: `marker hashtag #${tag}: in ≥90% of the posts of ${members_with_marker} of ${members} members`,
+  }),
+  nameTemplate: (shape, members_matching, members, background_share) => ({
+    kind: 'name_template', shape, members_matching, members, member_share: members_matching / members, background_share,
+    text: `name template ${shape}: ${members_matching} of ${members} members (${pct0(members_matching / members)}% vs ${(background_share * 100).toFixed(1)}% of all accounts)`,
+  }),
+  creation: (week_of, members_in_week, members_with_date) => ({
+    kind: 'creation_cohort', week_of, members_in_week, members_with_date,
+    text: `creation cohort: ${members_in_week} of ${members_with_date} members created in the week of ${week_of}`,
+  }),
+  night: (share, background_share) => ({
+    kind: 'night_hours', share, background_share,
+    text: `non-human hours: ${pct0(share)}% of posts 01:00–05:00 UTC vs ${pct0(background_share)}% overall`,
+  }),
+  target: (entity, promotes, attacks) => {
+    const stance = attacks > promotes ? 'attacks' : 'promotes';
+    const posts = promotes + attacks;
+    return { kind: 'watchlist_target', entity, stance, posts, promotes, attacks, text: `${stance} ${entity}: ${posts} posts (${promotes} promoting, ${attacks} attacking)` };
+  },
+};
+
+/** The same value with every object's keys in name order, as lockstep writes its JSON. */
+function sortKeys(v) {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+  return v;
+}
+
 function burstTimeline(rnd, startMs, hours, peak) {
   const out = [];
   for (let k = 0; k < hours; k++) {
@@ -56,51 +102,52 @@ function caseFixture() {
   };
   const specs = [
     {
-      id: 1, size: 24, prefix: 'vocea_romaniei_', score: 0.9412,
+      id: 1, size: 24, prefix: 'vocea_romaniei_', score: 0.9412, evidence: 412.37,
       layers: { hashtag: 187, text: 64, repost: 12 },
       traces: [['hashtag:echilibru2024', 24, 412], ['hashtag:romaniaunita', 22, 301], ['text:family-0017', 19, 88], ['hashtag:fyp', 24, 640], ['repost:7436112289917]', 11, 40]],
       start: '2024-11-11T16:00:00Z', hours: 60, peak: 34,
-      act: '2024-11-11', share: '0.833',
+      act: { date: '2024-11-11', share: 0.8333333333333334, censored: false }, gap: 8,
       signals: [
-        '24 members co-acted 1,204 times across 263 pairs; median gap 8.0 s',
-        'activation cohort: 83% of members first active on 2024-11-11',
-        'marker hashtags: #echilibru2024 (24 members), #romaniaunita (22 members)',
-        'name template: 21 of 24 names match vocea_romaniei_<digits>',
-        'night activity: 41% of posts between 00:00 and 05:00 UTC',
+        sig.coAction(24, 1204, 263, 8),
+        sig.strongestPair(3.2e-41),
+        sig.activation('2024-11-11', 0.8333333333333334),
+        sig.marker('echilibru2024', 24, 24),
+        sig.marker('romaniaunita', 22, 24),
+        sig.nameTemplate('a_a_9', 21, 24, 0.004),
+        sig.night(0.41, 0.08),
+        sig.target('Călin Georgescu', 1210, 0),
       ],
+      targets: [{ entity: 'Călin Georgescu', posts: 1210, promotes: 1210, attacks: 0 }, { entity: 'Marcel Ciolacu', posts: 40, promotes: 2, attacks: 38 }],
       platform: 'tiktok',
     },
     {
-      id: 2, size: 9, prefix: 'stiri.reale.', score: 0.7730,
+      id: 2, size: 9, prefix: 'stiri.reale.', score: 0.7730, evidence: 77.04,
       layers: { url: 31, repost: 5 },
       traces: [['url:https://stiri-reale.example/articol-1', 9, 57], ['url:https://stiri-reale.example/video-3', 8, 41], ['repost:7437001', 6, 12]],
       start: '2024-11-18T07:00:00Z', hours: 30, peak: 12,
-      act: '2024-11-02', share: '0.444',
-      signals: [
-        '9 members co-acted 212 times across 36 pairs; median gap 41.0 s',
-        'shared links: 2 URLs on stiri-reale.example posted by 8+ members',
-      ],
+      act: null, gap: 41,
+      signals: [sig.coAction(9, 212, 36, 41), sig.strongestPair(7.7e-12), sig.target('Marcel Ciolacu', 3, 57)],
+      targets: [{ entity: 'Marcel Ciolacu', posts: 60, promotes: 3, attacks: 57 }],
       platform: 'tiktok',
     },
     {
-      id: 3, size: 5, prefix: 'ana_m', score: 0.5105,
+      id: 3, size: 5, prefix: 'ana_m', score: 0.5105, evidence: 25.1,
       layers: { text: 9 },
       traces: [['text:family-0231', 5, 14]],
       start: '2024-11-20T18:00:00Z', hours: 8, peak: 4,
-      act: '2024-11-20', share: '1.000',
-      signals: [
-        '5 members co-acted 31 times across 9 pairs; median gap 95.0 s',
-        'creation cohort: 5 of 5 accounts created 2024-11-19',
-      ],
+      act: { date: '2024-11-20', share: 1, censored: false }, gap: 95,
+      signals: [sig.coAction(5, 31, 9, 95), sig.activation('2024-11-20', 1), sig.creation('2024-11-18', 5, 5)],
+      targets: [],
       platform: 'x',
     },
     {
-      id: 4, size: 3, prefix: '', score: 0.4020,
+      id: 4, size: 3, prefix: '', score: 0.4020, evidence: 9.38,
       layers: { hashtag: 3 },
       traces: [['hashtag:</script><script>alert("trace")</script>', 3, 9]],
       start: '2024-11-22T09:00:00Z', hours: 4, peak: 3,
-      act: '2024-11-22', share: '0.667',
-      signals: ['3 members co-acted 9 times across 3 pairs; median gap 20.0 s', 'hostile-looking text stays text: <b>not bold</b> <img src=x onerror=alert(1)>'],
+      act: { date: '2024-11-22', share: 0.6666666666666666, censored: true }, gap: 20,
+      signals: [sig.coAction(3, 9, 3, 20), sig.marker('<b>not bold</b><img src=x onerror=alert(1)>', 3, 3)],
+      targets: [],
       platform: 'x',
       names: ['<img src=x onerror=alert(1)>', 'name"with\'quotes&amp;', '</script><script>alert(2)</script>'],
     },
@@ -129,6 +176,9 @@ function caseFixture() {
       if (sp.id === 2) ev.text = `Ce nu vă spun televiziunile: https://stiri-reale.example/articol-1 — distribuiți înainte să fie șters!`;
       if (sp.id === 3 && k !== 4) ev.text = 'Am votat azi pentru prima dată și sunt mândră de alegerea mea. Voi ce ați ales?';
       if (sp.id === 4) ev.text = k === 0 ? '</script><script>alert("evidence")</script> <!-- comment --> & done' : `plain text ${k}`;
+      ev.source = sp.id === 3
+        ? { file: 'data/x_archive.csv', line: 300 + k * 17 }
+        : { file: 'data/tiktok_videos.jsonl.gz', line: 1000 + sp.id * 5000 + k * 211 };
       if (sp.platform === 'tiktok') ev.link = `https://www.tiktok.com/@${encodeURIComponent(acct)}/video/${id}`;
       else if (sp.id === 4 && k === 1) ev.link = 'javascript:alert(3)';
       else if (k !== 3) ev.link = `https://x.com/${encodeURIComponent(acct)}/status/${id}`;
@@ -136,11 +186,13 @@ function caseFixture() {
     }
     const nEdges = edges.filter(([a, b]) => nodes[a].cluster === sp.id && nodes[b].cluster === sp.id).length;
     clusters.push({
-      id: sp.id, size: sp.size, score: sp.score.toFixed(4), members, layers: sp.layers, edges: nEdges,
-      density: ((2 * nEdges) / (sp.size * (sp.size - 1))).toFixed(4), co_actions: Math.round(nEdges * 4.6),
-      first: sp.start, last: iso(start + (sp.hours - 1) * HOUR + 1800000), median_gap_s: sp.signals[0].match(/gap ([\d.]+)/)[1],
-      top_traces: sp.traces.map(([trace, accounts, events]) => ({ trace, accounts, events })),
-      activation_date: sp.act, activation_share: sp.share, signals: sp.signals, timeline, evidence,
+      id: sp.id, size: sp.size, score: sp.evidence, members, layers: sp.layers, edges: nEdges,
+      density: (2 * nEdges) / (sp.size * (sp.size - 1)), co_actions: Math.round(nEdges * 4.6),
+      first: sp.start, last: iso(start + (sp.hours - 1) * HOUR + 1800000), median_gap_s: sp.gap,
+      top_traces: sp.traces.map(([trace, accounts, events]) => ({ trace, label: trace, accounts, events })),
+      lag_s: [2, sp.gap, sp.gap * 4], leaders: sp.id === 1 ? [{ account: members[0], led: 40, followed: 3 }] : [],
+      fast: { window_s: 10, edges: sp.id === 1 ? 30 : 0, members: sp.id === 1 ? 12 : 0, co_actions: sp.id === 1 ? 90 : 0 },
+      ...(sp.act ? { activation: sp.act } : {}), signals: sp.signals, targets: sp.targets, timeline, evidence,
     });
   }
   // Accounts with significant edges but in no reported cluster.
@@ -166,7 +218,7 @@ function caseFixture() {
       last: '2024-11-24T00:00:00Z',
       counts: {
         files: 2, read: 222554, accepted: 222211, quarantined: 343, accounts: 51877, hits: 611032, traces: 90211,
-        crowded_hits: 20877, co_action_records: 412900, pairs_tested: 90312, edges_kept: edges.length,
+        crowded_hits: 20877, co_action_records: 412900, pair_traces: 150233, pairs_tested: 90312, edges_kept: edges.length,
         clusters: clusters.length, flagged_accounts: flagged,
       },
       parameters: {
@@ -231,24 +283,24 @@ function largeFixture() {
     const start = T0 + Math.floor(rnd() * 600) * HOUR;
     const members = m.map((i) => nodes[i].id);
     clusters.push({
-      id: k + 1, size: m.length, score: (0.99 - (0.8 * k) / C).toFixed(4), members,
+      id: k + 1, size: m.length, score: 0.99 - (0.8 * k) / C, members,
       layers: { hashtag: m.length * 2, ...(k % 3 === 0 ? { url: m.length } : {}), ...(k % 5 === 0 ? { text: k + 1 } : {}) },
-      edges: Math.round((intra * m.length) / clustered), density: '0.0500', co_actions: m.length * 11,
-      first: iso(start), last: iso(start + 40 * HOUR), median_gap_s: (5 + (k % 50)).toFixed(1),
+      edges: Math.round((intra * m.length) / clustered), density: 0.05, co_actions: m.length * 11,
+      first: iso(start), last: iso(start + 40 * HOUR), median_gap_s: 5 + (k % 50),
       top_traces: [
-        { trace: `hashtag:campaign${k + 1}`, accounts: m.length, events: m.length * 6 },
-        { trace: `url:https://site${k % 97}.example/p/${k}`, accounts: Math.ceil(m.length / 2), events: m.length * 2 },
+        { trace: `hashtag:campaign${k + 1}`, label: `hashtag:campaign${k + 1}`, accounts: m.length, events: m.length * 6 },
+        { trace: `url:https://site${k % 97}.example/p/${k}`, label: `url:https://site${k % 97}.example/p/${k}`, accounts: Math.ceil(m.length / 2), events: m.length * 2 },
       ],
-      activation_date: iso(start).slice(0, 10), activation_share: (0.3 + 0.7 * rnd()).toFixed(3),
-      signals: [
-        `${m.length} members co-acted ${m.length * 11} times; median gap ${(5 + (k % 50)).toFixed(1)} s`,
-        `marker hashtag: #campaign${k + 1}`,
-      ],
+      lag_s: [1, 5, 30], leaders: [], fast: { window_s: 10, edges: 0, members: 0, co_actions: 0 },
+      ...(k % 4 === 3 ? {} : { activation: { date: iso(start).slice(0, 10), share: 0.3 + 0.7 * rnd(), censored: k % 7 === 0 } }),
+      signals: [sig.coAction(m.length, m.length * 11, Math.round((intra * m.length) / clustered), 5 + (k % 50)), sig.marker(`campaign${k + 1}`, m.length, m.length)],
+      targets: [],
       timeline: burstTimeline(rnd, start, 40, Math.max(2, Math.round(m.length / 10))),
       evidence: [0, 1, 2].map((j) => ({
         id: String(9000000 + k * 10 + j), account: members[j % members.length], time: iso(start + j * 60000),
         platform: 'tiktok', kind: 'post', text: `post ${j} of cluster ${k + 1} #campaign${k + 1}`,
         link: `https://www.tiktok.com/@${members[j % members.length]}/video/${9000000 + k * 10 + j}`,
+        source: { file: 'data/videos.jsonl', line: 1 + k * 10 + j },
       })),
     });
   }
@@ -262,7 +314,7 @@ function largeFixture() {
       last: iso(T1),
       counts: {
         files: 1, read: 25_000_000, accepted: 24_990_000, quarantined: 10_000, accounts: 1_800_000, hits: 60_000_000,
-        traces: 9_000_000, crowded_hits: 3_000_000, co_action_records: 40_000_000, pairs_tested: 4_000_000,
+        traces: 9_000_000, crowded_hits: 3_000_000, co_action_records: 40_000_000, pair_traces: 6_000_000, pairs_tested: 4_000_000,
         edges_kept: E, clusters: C, flagged_accounts: clustered,
       },
       parameters: { window_s: 60.0, layers: ['hashtag', 'url', 'text'], max_crowd: 100, fdr: 0.01, min_co_actions: 2, min_cluster_size: 3, seed: 42 },
@@ -280,4 +332,4 @@ if (!make || !out) {
   console.error('usage: node gen-fixtures.mjs case|large <out.json>');
   process.exit(2);
 }
-writeFileSync(out, JSON.stringify(make(), null, kind === 'case' ? 1 : 0) + '\n');
+writeFileSync(out, JSON.stringify(sortKeys(make()), null, kind === 'case' ? 1 : 0) + '\n');

@@ -1,7 +1,7 @@
 // Shared browser-test helpers: Debian's Chromium through playwright-core, file:// pages only.
 
 import { chromium } from 'playwright-core';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -90,4 +90,28 @@ export async function inkedPixels(browser, png) {
 /** Visible cluster rows' ids, in table order. */
 export function visibleRowIds(page) {
   return page.$$eval('#clusters-table tbody tr[data-id]', (rows) => rows.filter((r) => !r.hidden).map((r) => Number(r.dataset.id)));
+}
+
+/** The JSON a rendered report embeds in <script id="lockstep-data">, parsed. */
+export function embeddedData(name) {
+  const html = readFileSync(reportPath(name), 'utf8');
+  const m = html.match(/<script id="lockstep-data" type="application\/json">([\s\S]*?)<\/script>/);
+  if (!m) throw new Error(`${name}.html embeds no data block`);
+  return JSON.parse(m[1].replace(/<\\\//g, '</'));
+}
+
+/**
+ * Writes tests/out/<name>.html: the page of `from` with other data in its block (escaped as
+ * lockstep-report does: `</` as `<\/`, `<!--` as `\u003c!--`). For data the fixtures cannot
+ * hold, e.g. a signal kind the schema does not list yet.
+ */
+export function writeVariant(name, from, data) {
+  const html = readFileSync(reportPath(from), 'utf8');
+  const json = JSON.stringify(data).replace(/<\//g, '<\\/').replace(/<!--/g, '\\u003c!--');
+  const open = '<script id="lockstep-data" type="application/json">';
+  const i = html.indexOf(open);
+  const j = html.indexOf('</script>', i);
+  if (i < 0 || j < 0) throw new Error(`${from}.html embeds no data block`);
+  writeFileSync(join(OUT, `${name}.html`), html.slice(0, i + open.length) + json + html.slice(j));
+  return name;
 }

@@ -28,7 +28,7 @@ function assertClean(log) {
   assert.deepEqual(remote, [], 'no request other than file:// and data:');
 }
 
-for (const name of ['minimal', 'case', 'empty']) {
+for (const name of ['minimal', 'case', 'empty', 'hostile']) {
   test(`${name}: loads offline with no console output, errors or network requests`, async () => {
     const { context, page, log } = await openReport(browser, name);
     try {
@@ -93,7 +93,7 @@ test('case: clicking a cluster row opens its card with members, signals, traces,
     const members = await page.$$eval('#card-members li', (li) => li.map((x) => x.textContent));
     assert.deepEqual(members, c.members);
     const signals = await page.$$eval('#card-signals li', (li) => li.map((x) => x.textContent));
-    assert.deepEqual(signals, c.signals);
+    assert.deepEqual(signals, c.signals.map((s) => s.text), 'each signal shows its text');
     const card = await page.textContent('#cluster-card');
     assert.ok(card.includes('Cluster 2'));
     assert.ok(card.includes(c.top_traces[0].trace));
@@ -143,8 +143,12 @@ test('case: clicking a header sorts rows; clicking again reverses', async () => 
     assert.deepEqual(asc, [3, 5, 9, 24]);
     assert.equal(await page.getAttribute('#clusters-table th[data-key="size"]', 'aria-sort'), 'ascending');
     await page.click('#clusters-table th[data-key="trace"] button');
-    const traces = await page.$$eval('#clusters-table tbody tr[data-id]', (rows) => rows.map((r) => r.children[4].textContent));
+    const traces = await page.$$eval('#clusters-table tbody tr[data-id]', (rows) => rows.map((r) => r.children[5].textContent));
     assert.deepEqual(traces, [...traces].sort());
+    // Score (the cluster's evidence) is a number in the data: sorted as one, shown with 1 decimal.
+    await page.click('#clusters-table th[data-key="score"] button');
+    const scores = await page.$$eval('#clusters-table tbody tr[data-id]', (rows) => rows.map((r) => r.children[2].textContent));
+    assert.deepEqual(scores, ['412.4', '77.0', '25.1', '9.4']);
   } finally {
     await context.close();
   }
@@ -276,6 +280,76 @@ test('case: "Show in network" focuses the cluster and greys out the others', asy
     // Clicking a member in the card finds that account.
     await page.click('#card-members li:nth-child(3) button');
     await page.waitForFunction(() => document.querySelector('#net-info').textContent.includes('stiri.reale.0114'));
+  } finally {
+    await context.close();
+  }
+});
+
+test('case: numbers are formatted for reading; a cluster with no activation shows –', async () => {
+  const { context, page } = await openReport(browser, 'case');
+  try {
+    const c1 = CASE.clusters.find((x) => x.id === 1);
+    const c2 = CASE.clusters.find((x) => x.id === 2);
+    assert.equal(typeof c1.score, 'number');
+    assert.equal(c2.activation, undefined, 'fixture: cluster 2 has no activation');
+    const row = (id) => page.$$eval(`#clusters-table tbody tr[data-id="${id}"] td`, (td) => td.map((x) => x.textContent));
+    const r1 = await row(1);
+    assert.equal(r1[2], '412.4');
+    assert.equal(r1[6], '2024-11-11 (83%)');
+    const r2 = await row(2);
+    assert.equal(r2[6], '–');
+    assert.ok(r2[4].includes('attacks Marcel Ciolacu'), r2[4]);
+
+    const fact = (label) =>
+      page.$$eval('#cluster-card dl.facts > div', (ds, l) => (ds.find((d) => d.querySelector('dt').textContent === l) || {}).textContent, label);
+    await page.click('#clusters-table tbody tr[data-id="1"]');
+    assert.ok((await fact('Score')).startsWith('Score412.4 (evidence'));
+    assert.equal(await fact('Density'), `Density${c1.density.toFixed(4)}`);
+    assert.equal(await fact('Median gap'), 'Median gap8.0 s');
+    assert.equal(await fact('Activation'), 'Activation2024-11-11 (83% of members switched on)');
+    await page.click('#clusters-table tbody tr[data-id="2"]');
+    assert.equal(await fact('Activation'), 'Activation–');
+    assert.equal(await fact('Median gap'), 'Median gap41.0 s');
+    const targets = await page.$$eval('#card-targets tbody tr', (r) => r.map((x) => [...x.children].map((td) => td.textContent)));
+    assert.deepEqual(targets, [['Marcel Ciolacu', '60', '3', '57']]);
+    const card = await page.textContent('#cluster-card');
+    assert.ok(!card.includes('1970'), 'no epoch date for a missing activation');
+  } finally {
+    await context.close();
+  }
+});
+
+test('case: evidence shows where each post was read (file:line)', async () => {
+  const { context, page } = await openReport(browser, 'case');
+  try {
+    await page.click('#clusters-table tbody tr[data-id="3"]');
+    const heads = await page.$$eval('#card-evidence th', (th) => th.map((x) => x.textContent));
+    assert.equal(heads[heads.length - 1], 'Source');
+    const cells = await page.$$eval('#card-evidence td.source', (td) => td.map((x) => ({ text: x.textContent })));
+    const ev = CASE.clusters.find((x) => x.id === 3).evidence;
+    assert.deepEqual(cells.map((c) => c.text), ev.map((e) => `${e.source.file}:${e.source.line}`));
+  } finally {
+    await context.close();
+  }
+});
+
+test('aggregates: a clean-room case says so, withholds members, evidence and the network, and stays clean', async () => {
+  const { context, page, log } = await openReport(browser, 'aggregates');
+  try {
+    const notice = await page.textContent('#aggregates-only');
+    assert.ok(notice.includes('Aggregates only') && notice.includes('no account names'), notice);
+    assert.ok((await page.textContent('section#network')).includes('Withheld'));
+    assert.equal(await page.$$eval('section#network canvas', (c) => c.length), 0, 'no network drawn');
+    await page.click('#clusters-table tbody tr[data-id="1"]');
+    await page.waitForSelector('#cluster-card');
+    assert.equal(await page.textContent('#card-members'), 'Withheld (aggregates only).');
+    const card = await page.textContent('#cluster-card');
+    assert.ok(card.includes('Members (6)'), 'the count stays');
+    assert.ok(card.includes('Withheld (aggregates only).'));
+    assert.ok(card.includes('zqtag'), 'hashtags stay');
+    assert.equal(await page.$$eval('#cluster-card button', (b) => b.filter((x) => x.textContent === 'Show in network').length), 0);
+    await page.waitForTimeout(300);
+    assertClean(log);
   } finally {
     await context.close();
   }

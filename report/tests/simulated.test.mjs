@@ -3,16 +3,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { launch, openReport, waitForGraph, reportPath } from './helpers.mjs';
+import { launch, openReport, waitForGraph, embeddedData } from './helpers.mjs';
 
-// The data the page embeds, read back out of the HTML.
-function embedded() {
-  const html = readFileSync(reportPath('simulated'), 'utf8');
-  const m = html.match(/<script id="lockstep-data" type="application\/json">([\s\S]*?)<\/script>/);
-  assert.ok(m, 'report embeds its data');
-  return JSON.parse(m[1].replace(/<\\\//g, '</'));
-}
+const embedded = () => embeddedData('simulated');
 
 let browser;
 before(async () => {

@@ -25,15 +25,17 @@ pub struct BenchArgs {
     pub reuse: bool,
 }
 
-use lockstep_detect::peak_rss_mib;
+use lockstep_core::progress::peak_rss_mib;
 
 /// Resets the peak-memory mark so a stage is measured alone (Linux ≥ 4.0; ignored elsewhere).
 fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-/// The scenarios the quality bar is stated on: the default, other seeds and sizes, and
-/// stronger hard negatives.
+/// The scenarios the quality bar is stated on: the default, other seeds and sizes, stronger
+/// hard negatives, the harder `romania-2024-hard` (personalised orders, long-tailed delays,
+/// more genuine supporters) and briefed influencers at another seed and the real case's
+/// ~130 creators.
 fn quality_suite() -> Vec<(String, lockstep_sim::Scenario)> {
     let base = lockstep_sim::Scenario::romania_2024();
     let mut v = vec![("default (50k, seed 1)".to_string(), base.clone())];
@@ -50,13 +52,23 @@ fn quality_suite() -> Vec<(String, lockstep_sim::Scenario)> {
     let mut hard = lockstep_sim::Scenario {
         seed: 6,
         accounts: 50_000,
-        ..base
+        ..base.clone()
     };
     hard.trend.intensity *= 2.0;
     hard.viral_sound.intensity *= 2.0;
     hard.challenge.intensity *= 2.0;
     hard.volunteer.intensity *= 2.0;
     v.push(("50k, seed 6, 2× hard negatives".into(), hard));
+    v.push((
+        "romania-2024-hard (50k, seed 7)".into(),
+        lockstep_sim::Scenario {
+            seed: 7,
+            ..lockstep_sim::Scenario::romania_2024_hard()
+        },
+    ));
+    let mut briefed = lockstep_sim::Scenario { seed: 8, ..base };
+    briefed.influencer.size = lockstep_sim::Size::Count(130);
+    v.push(("50k, seed 8, 130 briefed influencers".into(), briefed));
     v
 }
 
@@ -108,7 +120,7 @@ fn throughput(events: u64, dir: &Path, reuse: bool) -> Result<()> {
         &[sim_dir.join("data")],
         &dir.join("throughput-case"),
         &Params::default(),
-        true,
+        &lockstep_detect::Silent,
     )?;
     let total = t.elapsed().as_secs_f64();
     let mut table = Table::new();
@@ -118,33 +130,33 @@ fn throughput(events: u64, dir: &Path, reuse: bool) -> Result<()> {
     ]);
     for st in &summary.stages {
         table.add_row([
-            st.name.clone(),
+            st.name.to_string(),
             format!("{:.2}", st.seconds),
             st.items.to_string(),
             format!("{:.0}", st.per_second()),
-            format!("{:.0}", summary.read as f64 / st.seconds.max(1e-9)),
+            format!("{:.0}", summary.counts.read as f64 / st.seconds.max(1e-9)),
             st.peak_mib.map_or("-".into(), |m| format!("{m:.0}")),
         ]);
     }
     table.add_row([
         "end to end".into(),
         format!("{total:.2}"),
-        summary.read.to_string(),
-        format!("{:.0}", summary.read as f64 / total),
-        format!("{:.0}", summary.read as f64 / total),
+        summary.counts.read.to_string(),
+        format!("{:.0}", summary.counts.read as f64 / total),
+        format!("{:.0}", summary.counts.read as f64 / total),
         peak_rss_mib().map_or("-".into(), |m| format!("{m:.0}")),
     ]);
     println!("{table}");
     println!(
         "detect: {} events, {} hits ({} crowded), {} candidate co-actions, {} pair-trace records, {} pairs tested, {} edges kept, {} clusters; peak memory {:.0} MiB",
-        summary.read,
-        summary.hits,
-        summary.crowded_hits,
-        summary.co_action_records,
-        summary.pair_traces,
-        summary.pairs_tested,
-        summary.edges_kept,
-        summary.clusters,
+        summary.counts.read,
+        summary.counts.hits,
+        summary.counts.crowded_hits,
+        summary.counts.co_action_records,
+        summary.counts.pair_traces,
+        summary.counts.pairs_tested,
+        summary.counts.edges_kept,
+        summary.counts.clusters,
         peak_rss_mib().unwrap_or(f64::NAN)
     );
     let ev = lockstep_eval::evaluate(&sim_dir.join("truth.csv"), &dir.join("throughput-case"))?;
@@ -158,13 +170,7 @@ fn throughput(events: u64, dir: &Path, reuse: bool) -> Result<()> {
 fn quality(dir: &Path) -> Result<()> {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
-    let campaigns = [
-        "network",
-        "comment_flood",
-        "smear",
-        "copypasta",
-        "influencer",
-    ];
+    let campaigns = ["network", "comment_flood", "smear", "copypasta"];
     let mut header = vec![
         "scenario".to_string(),
         "precision".into(),
@@ -172,7 +178,9 @@ fn quality(dir: &Path) -> Result<()> {
     ];
     header.extend(campaigns.iter().map(|c| format!("R {c}")));
     header.extend([
-        "hard-neg FP rate".to_string(),
+        "R influencer".to_string(),
+        "supporter FP rate".into(),
+        "hard-neg FP rate".into(),
         "mixed".into(),
         "ARI".into(),
         "detect s".into(),
@@ -183,7 +191,12 @@ fn quality(dir: &Path) -> Result<()> {
         lockstep_sim::simulate(&sc, &sim_dir)?;
         let case = dir.join(format!("quality-{i}-case"));
         let t = Instant::now();
-        lockstep_detect::detect(&[sim_dir.join("data")], &case, &Params::default(), true)?;
+        lockstep_detect::detect(
+            &[sim_dir.join("data")],
+            &case,
+            &Params::default(),
+            &lockstep_detect::Silent,
+        )?;
         let secs = t.elapsed().as_secs_f64();
         let ev = lockstep_eval::evaluate(&sim_dir.join("truth.csv"), &case)?;
         let mut row = vec![
@@ -198,6 +211,11 @@ fn quality(dir: &Path) -> Result<()> {
                     .map_or("-".into(), |c| format!("{:.3}", c.recall)),
             );
         }
+        row.push(format!("{:.3}", ev.influencer.rate));
+        row.push(format!(
+            "{:.4} ({}/{})",
+            ev.supporter.rate, ev.supporter.flagged, ev.supporter.accounts
+        ));
         let (neg_fp, neg_n) = ev
             .false_positives
             .iter()
@@ -211,9 +229,14 @@ fn quality(dir: &Path) -> Result<()> {
         row.push(format!("{:.3}", ev.clustering.ari));
         row.push(format!("{secs:.1}"));
         table.add_row(row);
+        // Each full case is hundreds of MB: keep its scores, not the folder.
+        ev.write_json(&dir.join(format!("quality-{i}-eval.json")))?;
         let _ = std::fs::remove_dir_all(&sim_dir);
+        let _ = std::fs::remove_dir_all(&case);
     }
-    println!("quality with default parameters (R = recall per campaign):");
+    println!(
+        "quality with default parameters (R = recall per campaign; hard-neg = every organic role but `organic`, supporters included):"
+    );
     println!("{table}");
     Ok(())
 }

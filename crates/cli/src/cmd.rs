@@ -5,7 +5,6 @@ use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use lockstep_detect::{CaseSummary, Params};
-use lockstep_trace::LayerKind;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,8 +15,8 @@ use std::process::ExitCode;
     about = "Find coordinated inauthentic behaviour: accounts that act in concert."
 )]
 pub struct Cli {
-    /// Worker threads (default: all cores). Outputs are identical for any value.
-    #[arg(long, global = true)]
+    /// Worker threads (default: all cores; at most 256). Outputs are identical for any value.
+    #[arg(long, global = true, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub threads: Option<usize>,
     #[command(subcommand)]
     pub command: Command,
@@ -39,11 +38,18 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    /// Recompute the manifest's hashes of inputs and outputs; name any file that changed.
-    Verify {
-        /// The case folder.
-        case: PathBuf,
-    },
+    /// Check a case: every file hash; for a sealed case also every proof, the log, the
+    /// checkpoint signatures and timestamps. Names exactly what is wrong (exit 3).
+    Verify(lockstep_vault::cli::VerifyArgs),
+    /// Make an Ed25519 key pair (PEM: PKCS#8 private key 0600, SPKI public key) for sealing.
+    Keygen(lockstep_vault::cli::KeygenArgs),
+    /// Seal a case as evidence: Merkle trees over its files and records, a signed checkpoint
+    /// in the case log, evidence records with proofs, an optional RFC 3161 timestamp.
+    Seal(lockstep_vault::cli::SealArgs),
+    /// Print a self-contained proof bundle for one input record or evidence post.
+    Prove(lockstep_vault::cli::ProveArgs),
+    /// Write the evidentiary copy of a sealed case (zip) with VERIFY.md for standard tools.
+    Export(lockstep_vault::cli::ExportArgs),
     /// Write a simulated scenario with ground truth (data/ for detect, truth.csv for eval).
     Simulate(SimArgs),
     /// One command for a newcomer: simulate, detect, evaluate, and tell what was found.
@@ -59,6 +65,19 @@ pub enum Command {
     },
     /// Throughput per stage, peak memory, and quality on several simulated scenarios.
     Bench(crate::bench::BenchArgs),
+    /// Intrusion attempts on election infrastructure and the network sources acting in concert.
+    Infra(lockstep_infra::cli::InfraArgs),
+    /// Run the team server: web application and JSON API over shared cases and watches.
+    Serve(lockstep_serve::cli::ServeArgs),
+    /// The team server's users (to bootstrap without the web UI).
+    #[command(subcommand)]
+    User(lockstep_serve::cli::UserCommand),
+    /// The team server's API tokens (for scripts).
+    #[command(subcommand)]
+    Token(lockstep_serve::cli::TokenCommand),
+    /// Follow activity as it arrives (folder, stdin, NATS, HTTP), re-detect over a sliding
+    /// horizon and raise alerts; checkpointed, resumable.
+    Watch(Box<lockstep_watch::WatchArgs>),
 }
 
 #[derive(Args)]
@@ -117,109 +136,19 @@ pub struct DetectArgs {
     /// Output (case) folder.
     #[arg(long, short)]
     pub out: PathBuf,
-    /// Co-action window in seconds (inclusive).
-    #[arg(long, default_value_t = Params::default().window_s)]
-    pub window: f64,
-    /// Layers, comma-separated: repost,url,reply,hashtag,mention,sound,hashtags,text,media.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "repost,url,reply,mention,sound,hashtags,text,media"
-    )]
-    pub layers: Vec<String>,
-    /// Work bound: a hit pairs with at most this many earlier hits in its window (the nearest).
-    #[arg(long, default_value_t = Params::default().max_crowd)]
-    pub max_crowd: u32,
-    /// False-discovery rate for keeping edges (Benjamini–Hochberg); `off` keeps all edges.
-    #[arg(long, default_value = "0.01")]
-    pub fdr: String,
-    /// Minimum co-actions for an edge.
-    #[arg(long, default_value_t = Params::default().min_co_actions)]
-    pub min_co_actions: u32,
-    /// CooRTweet-style minimum participation of an edge's busier account (0 = off).
-    #[arg(long, default_value_t = Params::default().min_participation)]
-    pub min_participation: u32,
-    /// Smallest cluster reported.
-    #[arg(long, default_value_t = Params::default().min_cluster_size)]
-    pub min_cluster_size: usize,
-    /// A cluster needs this mean number of significant partners per member inside it; clusters
-    /// this small or smaller must be complete.
-    #[arg(long, default_value_t = Params::default().min_mean_degree)]
-    pub min_mean_degree: f64,
-    /// Leiden modularity resolution.
-    #[arg(long, default_value_t = Params::default().resolution)]
-    pub resolution: f64,
-    /// Leiden seed.
-    #[arg(long, default_value_t = Params::default().seed)]
-    pub seed: u64,
-    /// Near-duplicate text: Jaccard similarity of word-bigram sets.
-    #[arg(long, default_value_t = Params::default().text_similarity)]
-    pub text_similarity: f64,
-    /// Near-duplicate scripts: their own co-action window in seconds (scripts are posted across
-    /// a day); applies to text families of at least --text-script-words words.
-    #[arg(long, default_value_t = Params::default().text_window_s)]
-    pub text_window: f64,
-    /// Near-duplicate text: families of at least this many words count as scripts.
-    #[arg(long, default_value_t = Params::default().text_script_words)]
-    pub text_script_words: usize,
-    /// Near-duplicate text: texts with fewer words never match.
-    #[arg(long, default_value_t = Params::default().text_min_tokens)]
-    pub text_min_tokens: usize,
-    /// TOML watchlist of entities (name, handles, hashtags, keywords): clusters report which
-    /// they promote or attack.
-    #[arg(long)]
-    pub watchlist: Option<PathBuf>,
-    /// Soft memory budget in MiB: the sweep's pair records stay in memory while the process is
-    /// below it and spill to temporary files in TMPDIR beyond it (at least 256 MiB stay in
-    /// memory). Changes speed and memory use, never results.
-    #[arg(long, default_value_t = Params::default().memory_mib)]
-    pub memory_mib: u64,
-    /// Print nothing but errors.
+    #[command(flatten)]
+    pub params: Params,
+    /// Print nothing but errors and warnings.
     #[arg(long, short)]
     pub quiet: bool,
 }
 
-impl DetectArgs {
-    pub fn params(&self) -> Result<Params> {
-        let mut layers = Vec::new();
-        for l in &self.layers {
-            match LayerKind::parse(l) {
-                Some(k) if !layers.contains(&k) => layers.push(k),
-                Some(_) => {}
-                None => bail!("unknown layer {l:?} (known: repost, url, reply, hashtag, mention, sound, hashtags, text, media)"),
-            }
-        }
-        let fdr = match self.fdr.as_str() {
-            "off" | "none" => None,
-            s => match s.parse::<f64>() {
-                Ok(v) if v > 0.0 && v <= 1.0 => Some(v),
-                _ => bail!("--fdr must be in (0, 1] or `off`, got {s:?}"),
-            },
-        };
-        if !(self.window >= 0.0 && self.window.is_finite()) {
-            bail!("--window must be a non-negative number of seconds");
-        }
-        if !(0.0..=1.0).contains(&self.text_similarity) {
-            bail!("--text-similarity must be in [0, 1]");
-        }
-        Ok(Params {
-            window_s: self.window,
-            layers,
-            max_crowd: self.max_crowd.max(2),
-            fdr,
-            min_co_actions: self.min_co_actions,
-            min_participation: self.min_participation,
-            min_cluster_size: self.min_cluster_size,
-            min_mean_degree: self.min_mean_degree,
-            resolution: self.resolution,
-            seed: self.seed,
-            text_similarity: self.text_similarity,
-            text_min_tokens: self.text_min_tokens,
-            text_window_s: self.text_window,
-            text_script_words: self.text_script_words,
-            memory_mib: self.memory_mib,
-            watchlist: self.watchlist.clone(),
-        })
+/// The reporter for a command: spinners, or only warnings with `--quiet`.
+pub fn reporter(quiet: bool) -> Box<dyn lockstep_detect::Reporter> {
+    if quiet {
+        Box::new(crate::progress::WarningsOnly)
+    } else {
+        Box::new(crate::progress::Bars::new())
     }
 }
 
@@ -258,15 +187,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             out,
         } => crate::demo::run(accounts, seed, &out).map(|_| ExitCode::SUCCESS),
         Command::Bench(args) => crate::bench::run(&args).map(|_| ExitCode::SUCCESS),
+        Command::Infra(args) => crate::infra::run(args),
+        Command::Watch(args) => {
+            let s = lockstep_watch::run(&args, &lockstep_watch::Signals::install())?;
+            if !args.quiet {
+                eprintln!("{s}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Detect(args) => {
-            let params = match args.params() {
-                Ok(p) => p,
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    return Ok(ExitCode::from(2));
-                }
-            };
-            let s = lockstep_detect::detect(&args.inputs, &args.out, &params, args.quiet)?;
+            let s = lockstep_detect::detect(
+                &args.inputs,
+                &args.out,
+                &args.params,
+                reporter(args.quiet).as_ref(),
+            )?;
             if !args.quiet {
                 print_summary(&s, &args.out);
             }
@@ -281,23 +216,38 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify { case } => {
-            let (bad, checked) = lockstep_output::verify(&case)?;
-            if bad.is_empty() {
-                println!("verified: all {checked} files match the manifest");
-                Ok(ExitCode::SUCCESS)
-            } else {
-                for m in &bad {
-                    match &m.actual {
-                        Some(h) => {
-                            println!("CHANGED {} (manifest {}, now {})", m.path, m.expected, h)
-                        }
-                        None => println!("MISSING {} (manifest {})", m.path, m.expected),
-                    }
-                }
-                println!("{} of {checked} files do not match the manifest", bad.len());
-                Ok(ExitCode::from(3))
-            }
+        Command::Verify(a) => {
+            let o = lockstep_vault::cli::run_verify(&a)?;
+            println!("{o}");
+            Ok(ExitCode::from(o.exit_code()))
+        }
+        Command::Keygen(a) => {
+            println!("{}", lockstep_vault::cli::run_keygen(&a)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Seal(a) => {
+            println!("{}", lockstep_vault::cli::run_seal(&a)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Prove(a) => {
+            println!("{}", lockstep_vault::cli::run_prove(&a)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export(a) => {
+            println!("{}", lockstep_vault::cli::run_export(&a)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(a) => {
+            lockstep_serve::cli::run_serve(&a)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(c) => {
+            println!("{}", lockstep_serve::cli::run_user(&c)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(c) => {
+            println!("{}", lockstep_serve::cli::run_token(&c)?);
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -306,18 +256,20 @@ pub fn print_summary(s: &CaseSummary, out: &std::path::Path) {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header(["", "count"]);
+    let c = &s.counts;
     for (k, v) in [
-        ("files", s.files as u64),
-        ("records read", s.read),
-        ("  accepted", s.accepted),
-        ("  quarantined", s.quarantined),
-        ("accounts", s.accounts as u64),
-        ("trace hits", s.hits),
-        ("  in crowded windows (bounded)", s.crowded_hits),
-        ("account pairs tested", s.pairs_tested),
-        ("edges kept (significant)", s.edges_kept),
-        ("clusters", s.clusters as u64),
-        ("flagged accounts", s.flagged_accounts as u64),
+        ("files", c.files as u64),
+        ("records read", c.read),
+        ("  accepted", c.accepted),
+        ("  quarantined", c.quarantined),
+        ("accounts", c.accounts as u64),
+        ("trace hits", c.hits),
+        ("  in crowded windows (bounded)", c.crowded_hits),
+        ("account pairs tested", c.pairs_tested),
+        ("edges kept (significant)", c.edges_kept),
+        ("clusters", c.clusters as u64),
+        ("flagged accounts", c.flagged_accounts as u64),
+        ("  amplifiers", c.amplifiers as u64),
     ] {
         t.add_row([k.to_string(), v.to_string()]);
     }
@@ -327,7 +279,7 @@ pub fn print_summary(s: &CaseSummary, out: &std::path::Path) {
     st.set_header(["stage", "seconds", "items/s"]);
     for x in &s.stages {
         st.add_row([
-            x.name.clone(),
+            x.name.to_string(),
             format!("{:.2}", x.seconds),
             format!("{:.0}", x.per_second()),
         ]);
@@ -341,11 +293,58 @@ pub fn print_summary(s: &CaseSummary, out: &std::path::Path) {
             ct.add_row([
                 id.to_string(),
                 size.to_string(),
-                score.clone(),
+                lockstep_output::fixed(*score, 1),
                 trace.clone(),
             ]);
         }
         println!("{ct}");
     }
+    for n in &s.notes {
+        println!("{n}");
+    }
     println!("case written to {}", out.display());
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// The README's table of `detect` parameters lists exactly the command's flags, with the
+    /// defaults `--help` prints (they come from one place, `Params`; this checks the README).
+    #[test]
+    fn readme_parameter_table_matches_the_flags() {
+        let readme = include_str!("../../../README.md");
+        let section = readme
+            .split("### `lockstep detect`")
+            .nth(1)
+            .expect("README has a detect section");
+        let rows: Vec<(String, String)> = section
+            .lines()
+            .skip_while(|l| !l.starts_with("| parameter"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                (cells[1].trim_matches('`').to_string(), cells[2].to_string())
+            })
+            .collect();
+        let cli = super::Cli::command();
+        let detect = cli.find_subcommand("detect").unwrap();
+        let flags: Vec<(String, String)> = detect
+            .get_arguments()
+            .filter(|a| {
+                a.get_long()
+                    .is_some_and(|l| !matches!(l, "out" | "threads" | "help"))
+            })
+            .map(|a| {
+                let default: Vec<String> = a
+                    .get_default_values()
+                    .iter()
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .collect();
+                (format!("--{}", a.get_long().unwrap()), default.join(","))
+            })
+            .collect();
+        assert_eq!(rows, flags);
+    }
 }

@@ -24,8 +24,12 @@ pub fn run(accounts: usize, seed: u64, out: &Path) -> Result<()> {
         println!("      {c:<14} {n} accounts");
     }
     println!("2/3 detecting with default parameters …");
-    let summary =
-        lockstep_detect::detect(&[sim_dir.join("data")], &case, &Params::default(), true)?;
+    let summary = lockstep_detect::detect(
+        &[sim_dir.join("data")],
+        &case,
+        &Params::default(),
+        &lockstep_detect::Silent,
+    )?;
     crate::cmd::print_summary(&summary, &case);
     println!("3/3 scoring against the simulator's ground truth …");
     let ev = lockstep_eval::evaluate(&sim_dir.join("truth.csv"), &case)?;
@@ -35,9 +39,9 @@ pub fn run(accounts: usize, seed: u64, out: &Path) -> Result<()> {
     println!("-------------------");
     println!(
         "{} clusters, {} flagged accounts out of {}. Precision {:.3}, recall {:.3} (core campaigns: {:.3}).",
-        summary.clusters,
-        summary.flagged_accounts,
-        summary.accounts,
+        summary.counts.clusters,
+        summary.counts.flagged_accounts,
+        summary.counts.accounts,
         ev.overall.precision,
         ev.overall.recall,
         ev.core.recall
@@ -60,13 +64,17 @@ pub fn run(accounts: usize, seed: u64, out: &Path) -> Result<()> {
             c.recall, c.flagged, c.size
         );
     }
+    println!(
+        "  paid influencers found as amplifiers of a cluster (not members): {} of {}; genuine supporters flagged: {} of {}",
+        ev.influencer.as_amplifier, ev.influencer.accounts, ev.supporter.flagged, ev.supporter.accounts
+    );
     let fp: usize = ev.false_positives.values().map(|f| f.fp).sum();
     println!(
         "  organic accounts flagged: {fp} ({} clusters mix two campaigns)",
         ev.clustering.mixed_clusters
     );
     println!();
-    println!("Outputs: {} (report.html — open it in a browser — accounts.csv, clusters.json, edges.csv, graph.gexf, graph.graphml, manifest.json, eval.json)", case.display());
+    println!("Outputs: {} (report.html — open it in a browser — accounts.csv, clusters.json, edges.csv, graph.gexf, graph.graphml, self_amplification.csv, stix.json, manifest.json, eval.json)", case.display());
     println!(
         "Done in {:.1} s. Verify the case with: lockstep verify {}",
         t0.elapsed().as_secs_f64(),

@@ -3,6 +3,8 @@
 mod bench;
 mod cmd;
 mod demo;
+mod infra;
+mod progress;
 
 use clap::Parser;
 
@@ -23,7 +25,23 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = cmd::Cli::parse();
-    if let Some(n) = cli.threads {
+    // An interrupted run leaves nothing half-written: its staging folder goes, the case folder
+    // stays as it was. `watch` checkpoints on SIGINT/SIGTERM and snapshots on SIGUSR1: its own
+    // handlers.
+    if !matches!(cli.command, cmd::Command::Watch(_)) {
+        let _ = ctrlc::set_handler(|| {
+            lockstep_case::abandon_staging();
+            eprintln!("interrupted: the case folder is unchanged");
+            std::process::exit(130);
+        });
+    }
+    if let Some(mut n) = cli.threads {
+        // More workers than this only cost memory and scheduling: the work is CPU-bound.
+        const MAX_THREADS: usize = 256;
+        if n > MAX_THREADS {
+            eprintln!("warning: --threads {n} is more than lockstep uses; using {MAX_THREADS}");
+            n = MAX_THREADS;
+        }
         if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
@@ -36,7 +54,34 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            ExitCode::from(exit_code(&e))
         }
+    }
+}
+
+/// Exit codes follow the error's kind: 2 for a usage error (bad parameters or configuration
+/// files), 1 for everything else.
+fn exit_code(e: &anyhow::Error) -> u8 {
+    use lockstep_core::ErrorKind;
+    let kind = e.chain().find_map(|c| {
+        c.downcast_ref::<lockstep_detect::Error>()
+            .map(|d| d.kind())
+            .or_else(|| c.downcast_ref::<lockstep_sim::SimError>().map(|d| d.kind()))
+            .or_else(|| {
+                c.downcast_ref::<lockstep_eval::EvalError>()
+                    .map(|d| d.kind())
+            })
+            .or_else(|| {
+                c.downcast_ref::<lockstep_serve::ServeError>()
+                    .map(|d| d.kind())
+            })
+            .or_else(|| {
+                c.downcast_ref::<lockstep_watch::WatchError>()
+                    .map(|d| d.kind())
+            })
+    });
+    match kind {
+        Some(ErrorKind::Config) => 2,
+        _ => 1,
     }
 }

@@ -17,7 +17,13 @@ fn run(seed: u64, accounts: usize, negatives: f64) -> lockstep_eval::Evaluation 
     sc.volunteer.intensity *= negatives;
     lockstep_sim::simulate(&sc, dir.path()).unwrap();
     let case = dir.path().join("case");
-    lockstep_detect::detect(&[dir.path().join("data")], &case, &Params::default(), true).unwrap();
+    lockstep_detect::detect(
+        &[dir.path().join("data")],
+        &case,
+        &Params::default(),
+        &lockstep_detect::Silent,
+    )
+    .unwrap();
     lockstep_eval::evaluate(&dir.path().join("truth.csv"), &case).unwrap()
 }
 

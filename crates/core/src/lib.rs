@@ -5,38 +5,81 @@
 //! dropped silently.
 
 mod arena;
+mod names;
+pub mod progress;
 pub use arena::StrArena;
+pub use names::mix64;
 
 use serde::{Deserialize, Serialize};
 
-/// What kind of action an event is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// What kind of action an event is. Names (and the aliases platforms use) are defined here
+/// once; `Display`, parsing and serde go through them.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(ascii_case_insensitive)]
 pub enum Kind {
+    #[strum(
+        to_string = "post",
+        serialize = "video",
+        serialize = "tweet",
+        serialize = "message"
+    )]
     Post,
+    #[strum(to_string = "comment")]
     Comment,
+    #[strum(to_string = "reply")]
     Reply,
+    #[strum(
+        to_string = "share",
+        serialize = "repost",
+        serialize = "retweet",
+        serialize = "reshare",
+        serialize = "forward"
+    )]
     Share,
 }
+serde_by_name!(Kind);
 
 impl Kind {
+    /// A kind by any of its names, case-insensitive; blank means a post.
     pub fn parse(s: &str) -> Option<Kind> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "post" | "video" | "tweet" | "message" | "" => Some(Kind::Post),
-            "comment" => Some(Kind::Comment),
-            "reply" => Some(Kind::Reply),
-            "share" | "repost" | "retweet" | "reshare" | "forward" => Some(Kind::Share),
-            _ => None,
+        let s = s.trim();
+        if s.is_empty() {
+            return Some(Kind::Post);
         }
+        s.parse().ok()
     }
     pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Post => "post",
-            Kind::Comment => "comment",
-            Kind::Reply => "reply",
-            Kind::Share => "share",
-        }
+        self.into()
     }
+}
+
+/// What kind of failure an error is. Each library's error type says which of these it is;
+/// front ends map kinds to exit codes or HTTP statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The data: a file of no known shape, an unreadable input.
+    Input,
+    /// Parameters or a configuration file the user gave (a usage error).
+    Config,
+    /// Reading or writing the file system (outputs, temporary files).
+    Io,
+    /// A limit: memory, disk, sizes.
+    Resources,
+    /// A bug: something that should not happen.
+    Internal,
 }
 
 /// One normalized action. Times are unix milliseconds (UTC).

@@ -1,145 +1,91 @@
-//! `lockstep detect`, end to end: read inputs, derive traces, sweep co-actions, test
-//! significance, cluster, explain, and write the case folder.
-//!
-//! The binary is thin glue over [`detect`]; tests and the benchmark call it directly.
+//! `lockstep detect`, end to end: the batch driver of the stages. It calls them in order —
+//! ingest (`lockstep_ingest`), near-duplicate text (`lockstep_text`), the co-action sweep
+//! (`lockstep_sweep`), significance and clustering (`lockstep_graph`), explain
+//! (`lockstep_explain`) — and hands their typed outputs to the case writer (`lockstep_case`).
+//! No stage reaches into another's internals; this crate owns only the order, the
+//! [`Params`] and the progress reporting.
 
-mod case;
-mod explain;
 mod params;
-mod table;
-pub mod text;
-pub mod watchlist;
 
-pub use case::{peak_rss_mib, CaseSummary, Stage};
-pub use explain::ClusterReport;
-pub use params::Params;
-pub use table::EventTable;
+pub use lockstep_case::CaseSummary;
+pub use lockstep_core::progress::{Reporter, Silent, Stage, StageName};
+pub use params::{Fdr, Params, ReadParams, MIN_STORE_MIB};
 
-use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
-use lockstep_core::Quarantined;
-use lockstep_graph::{ClusterParams, SignificanceParams};
-use lockstep_output::AtomicFile;
-use lockstep_read::InputFile;
-use lockstep_sweep::{Hit, SweepParams};
-use lockstep_trace::{LayerKind, TraceTable};
-use std::io::Write;
+use lockstep_case::{CaseError, CaseInput, QuarantineFile};
+use lockstep_core::progress::peak_rss_mib;
+use lockstep_core::ErrorKind;
+use lockstep_explain::{Findings, Watchlist, WatchlistError};
+use lockstep_graph::{Cluster, ClusterError, ClusterParams, Edge, SignificanceError};
+use lockstep_ingest::{IngestError, IngestParams, Ingested};
+use lockstep_sweep::{SpillError, SweepParams, SweepReport, Swept};
+use lockstep_trace::LayerKind;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-const BATCH: usize = 4096;
-
-enum Batch {
-    /// Events and, index for index, what was prepared for them (kept apart so the 300-byte
-    /// events are not moved again).
-    Events(Vec<lockstep_core::Event>, Vec<Prepared>),
-    Bad(Quarantined),
+/// A detection run failed. [`Error::kind`] says whether the input, the parameters, the file
+/// system or lockstep itself is to blame.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Watchlist(#[from] WatchlistError),
+    #[error(transparent)]
+    Sweep(#[from] SpillError),
+    #[error(transparent)]
+    Significance(#[from] SignificanceError),
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    #[error("--memory-mib {budget} cannot be met: reading these inputs alone took {used} MiB; rerun with --memory-mib {needed} or more (or on a machine with more memory)")]
+    MemoryBudget { budget: u64, used: u64, needed: u64 },
 }
 
-/// An event with the work that needs no shared state done already (on the parser's side, in
-/// parallel): folded hashtags, trace keys with their hashes, watchlist matches. What is left
-/// for the one interning thread is table lookups. Strings live end to end in `buf`: two
-/// allocations per event instead of one per tag and key.
-struct Prepared {
-    /// The account's `key_hash`.
-    account_hash: u64,
-    buf: String,
-    /// Folded hashtags (layer `None`) then trace keys `layer:key`, with their `key_hash`es, as
-    /// ranges of `buf`.
-    spans: Vec<(Option<LayerKind>, u32, u32, u64)>,
-    targets: Vec<(u16, bool)>,
-}
-
-impl Prepared {
-    fn str(&self, s: &(Option<LayerKind>, u32, u32, u64)) -> &str {
-        &self.buf[s.1 as usize..s.2 as usize]
-    }
-}
-
-fn prepare(
-    event: &lockstep_core::Event,
-    layers: &[Box<dyn lockstep_trace::Layer>],
-    watchlist: Option<&watchlist::Watchlist>,
-) -> Prepared {
-    // Sized up front: growing these a few bytes at a time reallocated several times per event.
-    let tag_bytes: usize = event.hashtags.iter().map(String::len).sum();
-    let mut buf = String::with_capacity(2 * tag_bytes + 96);
-    let mut spans = Vec::with_capacity(event.hashtags.len() + layers.len());
-    for t in &event.hashtags {
-        let start = buf.len();
-        lockstep_trace::fold_hashtag_into(t, &mut buf);
-        let tag = &buf[start..];
-        let seen = spans
-            .iter()
-            .any(|&(_, s, e, _)| &buf[s as usize..e as usize] == tag);
-        if tag.is_empty() || seen {
-            buf.truncate(start);
-        } else {
-            let h = lockstep_trace::key_hash(tag);
-            spans.push((None, start as u32, buf.len() as u32, h));
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Ingest(e) => e.kind(),
+            Error::Watchlist(e) => e.kind(),
+            Error::Sweep(_) | Error::Significance(_) => ErrorKind::Resources,
+            Error::Cluster(_) => ErrorKind::Internal,
+            Error::Case(e) => e.kind(),
+            Error::MemoryBudget { .. } => ErrorKind::Config,
         }
     }
-    for l in layers {
-        let kind = l.kind();
-        l.traces(event, &mut |key| {
-            let start = buf.len();
-            buf.push_str(kind.name());
-            buf.push(':');
-            buf.push_str(key);
-            let h = lockstep_trace::key_hash(&buf[start..]);
-            spans.push((Some(kind), start as u32, buf.len() as u32, h));
-        });
-    }
-    Prepared {
-        account_hash: lockstep_trace::key_hash(&event.account),
-        targets: watchlist.map(|w| w.matches(event)).unwrap_or_default(),
-        buf,
-        spans,
-    }
 }
 
-/// Everything a run derived in memory, for the case writer and for tests.
+/// Every stage's output up to the clusters: for tests, the benchmark and drivers that write
+/// their own outputs.
 pub struct Analysis {
-    pub table: EventTable,
-    pub traces: TraceTable,
-    /// Sorted by (trace, time, account, event) after the sweep.
-    pub hits: Vec<Hit>,
-    pub inputs: Vec<InputFile>,
-    pub quarantined: u64,
-    pub sweep: lockstep_sweep::SweepReport,
+    pub ingested: Ingested,
+    pub windows: lockstep_case::Windows,
+    pub sweep: SweepReport,
     pub significance: lockstep_graph::SignificanceReport,
     pub min_participation_dropped: u64,
-    pub edges: Vec<lockstep_graph::Edge>,
-    pub clusters: Vec<lockstep_graph::Cluster>,
+    pub edges: Vec<Edge>,
+    pub clusters: Vec<Cluster>,
+    pub watchlist: Option<Watchlist>,
     pub stages: Vec<Stage>,
-    /// With `--watchlist`: (event, entity, attacks) for every post that references an entity.
-    pub targets: Vec<(u32, u16, bool)>,
-    pub watchlist: Option<watchlist::Watchlist>,
 }
 
-fn spinner(quiet: bool, msg: &str) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
+impl Analysis {
+    /// The names of the accounts on kept edges.
+    pub fn account_name(&self, id: u32) -> &str {
+        self.ingested.table.account_name(id)
     }
-    let pb = ProgressBar::new_spinner();
-    pb.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}").expect("static template"),
-    );
-    pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    pb.set_message(msg.to_string());
-    pb
 }
 
-/// Reads every input and runs the analysis. Quarantined records are written to
-/// `quarantine_to` (atomically) when given.
+/// Reads every input and runs the stages up to the clusters. Quarantined records go to
+/// `quarantined`.
 pub fn analyse(
     inputs: &[PathBuf],
     params: &Params,
-    quiet: bool,
-    quarantine_to: Option<&Path>,
-) -> Result<Analysis> {
-    let mut a = analyse_edges(inputs, params, quiet, quarantine_to)?;
-    let (clusters, stage) = cluster(&a.edges, params, quiet)?;
+    reporter: &dyn Reporter,
+    quarantined: &mut dyn FnMut(&lockstep_core::Quarantined),
+) -> Result<Analysis, Error> {
+    let mut a = analyse_edges(inputs, params, reporter, quarantined)?;
+    let (clusters, stage) = cluster(&a.edges, params, reporter)?;
     a.clusters = clusters;
     a.stages.push(stage);
     Ok(a)
@@ -149,307 +95,204 @@ pub fn analyse(
 fn analyse_edges(
     inputs: &[PathBuf],
     params: &Params,
-    quiet: bool,
-    quarantine_to: Option<&Path>,
-) -> Result<Analysis> {
-    let mut stages = Vec::new();
-    let t = Instant::now();
+    reporter: &dyn Reporter,
+    quarantined: &mut dyn FnMut(&lockstep_core::Quarantined),
+) -> Result<Analysis, Error> {
     let watchlist = params
         .watchlist
         .as_deref()
-        .map(watchlist::Watchlist::load)
+        .map(Watchlist::load)
         .transpose()?;
-    let mut targets: Vec<(u32, u16, bool)> = Vec::new();
-    let files = lockstep_read::discover(inputs)?;
-    anyhow::ensure!(
-        !files.is_empty(),
-        "no input files found in {}",
-        show_paths(inputs)
-    );
-    let keep_text = params.layers.contains(&LayerKind::Text);
-    let pb = spinner(quiet, "reading");
-    let mut table = EventTable::default();
-    let mut traces = TraceTable::default();
-    let mut hits: Vec<Hit> = Vec::new();
-    // Room for what the inputs probably hold, made once: growing these columns by doubling
-    // copied them again and again and touched twice their memory. The guess is generous (one
-    // event per 128 bytes, compressed files counted four times) because room never used is
-    // never touched; where it cannot be had, the columns grow as they go.
-    let bytes: u64 = files
-        .iter()
-        .map(|f| {
-            let len = std::fs::metadata(f).map_or(0, |m| m.len());
-            let compressed = matches!(
-                f.extension().and_then(|e| e.to_str()),
-                Some("gz" | "zst" | "gzip" | "zstd")
-            );
-            if compressed {
-                len.saturating_mul(4)
-            } else {
-                len
-            }
-        })
-        .sum();
-    let expected = usize::try_from(bytes / 128).unwrap_or(usize::MAX);
-    table.try_reserve(
-        expected,
-        keep_text.then_some(usize::try_from(bytes / 4).unwrap_or(0)),
-    );
-    let _ = hits.try_reserve(expected.saturating_mul(2));
-    let layers: Vec<Box<dyn lockstep_trace::Layer>> = params
-        .layers
-        .iter()
-        .filter_map(|&k| lockstep_trace::layer(k))
-        .collect();
-    let mut quarantine = quarantine_to
-        .map(AtomicFile::create)
-        .transpose()
-        .context("cannot create quarantine file")?;
-    let mut qerr: Option<std::io::Error> = None;
-    let mut quarantined = 0u64;
-    let mut read_files = Vec::new();
-    for f in &files {
-        pb.set_message(format!("reading {} ({} events)", f.display(), table.len()));
-        // Parsing runs on its own thread; interning stays on this one, in file order, so ids
-        // are deterministic while the two halves overlap.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(16);
-        // Consumed batches go back to the reader thread to be freed there: the allocator frees
-        // cheaply on the thread that allocated, expensively across threads.
-        // A third stage between them prepares batches (in parallel), so that parsing, preparing
-        // and interning all overlap.
-        let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<Vec<lockstep_core::Event>>(4);
-        // Consumed batches go back to the preparing thread to be freed in parallel there:
-        // freeing millions of small allocations on the one interning thread cost seconds.
-        type Done = (Vec<lockstep_core::Event>, Vec<Prepared>);
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<Done>();
-        let (layers, wl) = (&layers, watchlist.as_ref());
-        let file = std::thread::scope(|scope| {
-            let preparer = scope.spawn({
-                let tx = tx.clone();
-                move || {
-                    use rayon::prelude::*;
-                    for batch in raw_rx {
-                        while let Ok((events, prepared)) = done_rx.try_recv() {
-                            events.into_par_iter().for_each(drop);
-                            prepared.into_par_iter().for_each(drop);
-                        }
-                        let prepared: Vec<Prepared> =
-                            batch.par_iter().map(|e| prepare(e, layers, wl)).collect();
-                        if tx.send(Batch::Events(batch, prepared)).is_err() {
-                            break;
-                        }
-                    }
-                }
+    let ip = IngestParams {
+        layers: &params.layers,
+        limits: params.read.limits(),
+        annotate: watchlist
+            .as_ref()
+            .map(|w| w as &dyn lockstep_ingest::Annotate),
+    };
+    let (mut ingested, read) = lockstep_ingest::ingest(inputs, &ip, reporter, quarantined)?;
+    // The budget bounds the pair store; what reading needed is measured, not bounded: a
+    // budget below it cannot be met, and the run says so (naming the minimum) instead of
+    // exceeding it silently.
+    if let Some(used) = peak_rss_mib() {
+        let used = used.ceil() as u64;
+        if used > params.memory_mib {
+            return Err(Error::MemoryBudget {
+                budget: params.memory_mib,
+                used,
+                needed: (used + MIN_STORE_MIB).next_multiple_of(64),
             });
-            let reader = scope.spawn(move || {
-                let mut batch = Vec::with_capacity(BATCH);
-                let mut on_event = |e: lockstep_core::Event| {
-                    batch.push(e);
-                    if batch.len() == BATCH {
-                        let _ =
-                            raw_tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
-                    }
-                };
-                let mut on_bad = |q: Quarantined| {
-                    let _ = tx.send(Batch::Bad(q));
-                };
-                let r = lockstep_read::read_file(f, &mut on_event, &mut on_bad);
-                let _ = raw_tx.send(batch);
-                r
-            });
-            for msg in rx {
-                match msg {
-                    Batch::Events(events, prepared) => {
-                        for (e, p) in events.iter().zip(&prepared) {
-                            let tags = p.spans.iter().filter(|s| s.0.is_none());
-                            let tags = tags.map(|s| (p.str(s), s.3));
-                            let (ev, acc) = table.push(e, p.account_hash, tags, keep_text);
-                            targets.extend(p.targets.iter().map(|&(ent, att)| (ev, ent, att)));
-                            for s in &p.spans {
-                                let Some(kind) = s.0 else { continue };
-                                let trace = traces.intern_hashed(kind, p.str(s), s.3);
-                                hits.push(Hit {
-                                    trace,
-                                    time: e.time_ms,
-                                    account: acc,
-                                    event: ev,
-                                });
-                            }
-                        }
-                        let _ = done_tx.send((events, prepared));
-                    }
-                    Batch::Bad(q) => {
-                        quarantined += 1;
-                        if let (Some(w), None) = (quarantine.as_mut(), &qerr) {
-                            if let Err(e) = serde_json::to_writer(&mut *w, &q)
-                                .map_err(std::io::Error::from)
-                                .and_then(|_| w.write_all(b"\n"))
-                            {
-                                qerr = Some(e);
-                            }
-                        }
-                    }
-                }
-            }
-            let _ = preparer.join();
-            reader
-                .join()
-                .map_err(|_| anyhow::anyhow!("{}: reader thread panicked", f.display()))
-        })??;
-        read_files.push(file);
+        }
     }
-    if let Some(e) = qerr {
-        return Err(e).context("writing quarantine.ndjson");
-    }
-    if let Some(q) = quarantine {
-        q.commit().context("writing quarantine.ndjson")?;
-    }
-    pb.finish_and_clear();
-    let read: u64 = read_files.iter().map(|f| f.read).sum();
-    stages.push(Stage::new("read", t, read));
+    let mut stages = vec![read];
 
-    // Text families long enough to be a script: they co-act within the wide text window.
-    let mut script_traces: Vec<bool> = Vec::new();
-    if keep_text {
+    if params.layers.contains(&LayerKind::Text) {
         let t = Instant::now();
-        let pb = spinner(quiet, "near-duplicate text");
-        let (fam, lengths) = text::families(
-            &table.ev_text,
+        reporter.started(StageName::Text, "near-duplicate text");
+        let families = lockstep_text::families(
+            &ingested.table.texts(),
             params.text_similarity,
             params.text_min_tokens,
         );
-        // A family is a script when its typical (median) text is long: judged on the family,
-        // not on whichever text happened to come first.
-        let mut family_lengths: rustc_hash::FxHashMap<u32, Vec<u32>> = Default::default();
-        for (ev, f) in fam.iter().enumerate() {
-            if let Some(root) = f {
-                family_lengths
-                    .entry(*root)
-                    .or_default()
-                    .push(lengths[ev] + 1);
-            }
-        }
-        let is_script = |root: u32| {
-            let v = &mut family_lengths.get(&root).cloned().unwrap_or_default();
-            v.sort_unstable();
-            v.get(v.len() / 2)
-                .is_some_and(|&w| w as usize >= params.text_script_words)
-        };
-        for (ev, f) in fam.iter().enumerate() {
-            if let Some(root) = f {
-                let trace = traces.intern(LayerKind::Text, &table.ev_id[*root as usize]);
-                if script_traces.len() <= trace as usize {
-                    script_traces.resize(trace as usize + 1, false);
-                    script_traces[trace as usize] = is_script(*root);
-                }
-                hits.push(Hit {
-                    trace,
-                    time: table.ev_time[ev],
-                    account: table.ev_account[ev],
-                    event: ev as u32,
-                });
-            }
-        }
-        pb.finish_and_clear();
-        stages.push(Stage::new("text", t, table.len() as u64));
+        ingested.add_text_families(&families, params.text_script_words);
+        stages.push(finish(reporter, StageName::Text, t, ingested.table.len()));
     }
 
     let t = Instant::now();
-    let pb = spinner(quiet, &format!("sweeping {} hits", hits.len()));
-    let is_text = |t: u32| script_traces.get(t as usize).copied().unwrap_or(false);
+    reporter.started(
+        StageName::Sweep,
+        &format!("sweeping {} hits", ingested.hits.len()),
+    );
+    let windows = windows(&ingested, params);
+    if windows.resolution_ms >= 60_000 {
+        reporter.warning(&format!(
+            "timestamps are whole {} at the finest: two stamps co-act when at most {} s apart, \
+             so that their true times are surely within the {} s window",
+            match windows.resolution_ms {
+                3_600_000 => "hours",
+                _ => "minutes",
+            },
+            windows.window_ms / 1000,
+            params.window_s
+        ));
+    }
     let sp = SweepParams {
-        window_ms: (params.window_s * 1000.0).round() as i64,
-        wide: (params.text_window_s > params.window_s).then_some((
-            &is_text as &(dyn Fn(u32) -> bool + Sync),
-            (params.text_window_s * 1000.0).round() as i64,
-        )),
+        windows_ms: [windows.window_ms, windows.text_window_ms],
+        classes: ingested.traces.window_classes(),
         max_crowd: params.max_crowd,
-        // Edges need min_co_actions; with two or more, pairs met once need not be kept.
-        skip_single_pairs: params.min_co_actions >= 2,
+        min_co_actions: params.min_co_actions,
         store_memory: Some(store_budget(params.memory_mib)),
+        fast_window_ms: (params.fast_window_s * 1000.0).round() as i64,
     };
-    let (pair_traces, exposure, sweep) = lockstep_sweep::sweep(&mut hits, table.accounts.len(), sp)
-        .context("sweep: cannot write temporary files (set TMPDIR to a writable folder)")?;
-    pb.finish_and_clear();
-    stages.push(Stage::new("sweep", t, hits.len() as u64));
+    let n_accounts = ingested.table.n_accounts();
+    let swept: Swept = lockstep_sweep::sweep(&mut ingested.hits, n_accounts, sp)?;
+    stages.push(finish(reporter, StageName::Sweep, t, ingested.hits.len()));
+    let sweep = swept.report.clone();
 
     let t = Instant::now();
-    let pb = spinner(quiet, "testing significance");
-    let sig = SignificanceParams {
-        fdr: params.fdr,
-        min_co_actions: params.min_co_actions,
-    };
-    let (mut edges, significance) = lockstep_graph::significant_edges(
-        pair_traces,
-        sweep.single_pairs,
+    reporter.started(StageName::Significance, "testing significance");
+    let traces = &ingested.traces;
+    let tested = lockstep_graph::significant_edges(
+        swept,
+        ingested.table.posts(),
         |tr| traces.layer(tr).bit(),
-        &exposure,
-        sig,
-    )
-    .context("significance: cannot read the sweep's temporary files")?;
-    let n_edges = significance.tested;
+        params.fdr.0,
+    )?;
+    let mut edges = tested.edges;
     let min_participation_dropped =
-        apply_min_participation(&mut edges, table.accounts.len(), params.min_participation);
-    pb.finish_and_clear();
-    stages.push(Stage::new("significance", t, n_edges));
+        apply_min_participation(&mut edges, n_accounts, params.min_participation);
+    stages.push(finish(
+        reporter,
+        StageName::Significance,
+        t,
+        tested.report.tested as usize,
+    ));
 
     Ok(Analysis {
-        table,
-        traces,
-        hits,
-        inputs: read_files,
-        quarantined,
+        ingested,
+        windows,
         sweep,
-        significance,
+        significance: tested.report,
         min_participation_dropped,
         edges,
         clusters: Vec::new(),
-        stages,
-        targets,
         watchlist,
+        stages,
     })
+}
+
+/// The windows as applied to the inputs' stamps (see [`lockstep_case::Windows`]): clocks of a
+/// minute or coarser shrink the window by their resolution, finer ones are taken as exact.
+fn windows(ingested: &Ingested, params: &Params) -> lockstep_case::Windows {
+    let resolution_ms = ingested
+        .inputs
+        .iter()
+        .filter_map(|f| f.time_resolution_ms)
+        .max()
+        .unwrap_or(1);
+    let applied = |seconds: f64| {
+        let ms = (seconds * 1000.0).round() as i64;
+        if resolution_ms >= 60_000 {
+            (ms - resolution_ms as i64).max(0)
+        } else {
+            ms
+        }
+    };
+    lockstep_case::Windows {
+        resolution_ms,
+        window_ms: applied(params.window_s),
+        text_window_ms: applied(params.text_window_s.max(params.window_s)),
+    }
+}
+
+fn finish(reporter: &dyn Reporter, name: StageName, t: Instant, items: usize) -> Stage {
+    let stage = Stage::new(name, t, items as u64);
+    reporter.finished(&stage);
+    stage
 }
 
 /// Leiden on the kept edges, timed as the `cluster` stage.
 fn cluster(
-    edges: &[lockstep_graph::Edge],
+    edges: &[Edge],
     params: &Params,
-    quiet: bool,
-) -> Result<(Vec<lockstep_graph::Cluster>, Stage)> {
+    reporter: &dyn Reporter,
+) -> Result<(Vec<Cluster>, Stage), Error> {
     let t = Instant::now();
-    let pb = spinner(quiet, &format!("clustering {} edges", edges.len()));
+    reporter.started(
+        StageName::Cluster,
+        &format!("clustering {} edges", edges.len()),
+    );
     let cp = ClusterParams {
         min_size: params.min_cluster_size,
         min_mean_degree: params.min_mean_degree,
         resolution: params.resolution,
         seed: params.seed,
+        // Clusters form from the significant core at the default rate or the stricter one
+        // asked for: a looser --fdr only adds edges to the network files.
+        max_q: params.fdr.0.map_or(CLUSTER_FDR, |f| f.min(CLUSTER_FDR)),
     };
-    let clusters = lockstep_graph::cluster(edges, cp)
-        .map_err(|e| anyhow::anyhow!("clustering failed: {e}"))?;
-    pb.finish_and_clear();
-    Ok((clusters, Stage::new("cluster", t, edges.len() as u64)))
+    let clusters = lockstep_graph::cluster(edges, cp)?;
+    Ok((
+        clusters,
+        finish(reporter, StageName::Cluster, t, edges.len()),
+    ))
 }
+
+/// The cohort stage: the clusters' amplifiers (none with `--amplifier-fdr off`).
+pub fn amplifiers(a: &Analysis, params: &Params) -> lockstep_cohort::Cohorts {
+    match params.amplifier_fdr.0 {
+        Some(fdr) => lockstep_cohort::amplifiers(
+            &a.ingested,
+            &a.clusters,
+            &lockstep_cohort::CohortParams {
+                fdr,
+                min_cohort: params.min_cluster_size as u32,
+                ..Default::default()
+            },
+        ),
+        None => lockstep_cohort::Cohorts::default(),
+    }
+}
+
+/// The false-discovery rate of the edges clusters are made of, however loose `--fdr` is.
+pub const CLUSTER_FDR: f64 = 0.01;
 
 /// Bytes the pair store may hold in memory: what the memory budget leaves above the process's
 /// peak so far (what it held now can be less: memory freed after the text stage is not
-/// necessarily returned), and never less than [`params::MIN_STORE_MIB`]. Where the OS does not
+/// necessarily returned), and never less than [`MIN_STORE_MIB`]. Where the OS does not
 /// report the peak, only the minimum.
 fn store_budget(memory_mib: u64) -> usize {
-    let mib = match case::peak_rss_mib() {
+    let mib = match peak_rss_mib() {
         Some(held) => memory_mib.saturating_sub(held as u64),
         None => 0,
     }
-    .max(params::MIN_STORE_MIB);
+    .max(MIN_STORE_MIB);
     usize::try_from(mib << 20).unwrap_or(usize::MAX)
 }
 
 /// CooRTweet's rule: an edge stays when at least one of its accounts takes part in
 /// `min` co-actions overall. Returns how many edges were dropped.
-fn apply_min_participation(
-    edges: &mut Vec<lockstep_graph::Edge>,
-    n_accounts: usize,
-    min: u32,
-) -> u64 {
+fn apply_min_participation(edges: &mut Vec<Edge>, n_accounts: usize, min: u32) -> u64 {
     if min == 0 {
         return 0;
     }
@@ -463,31 +306,190 @@ fn apply_min_participation(
     (before - edges.len()) as u64
 }
 
-fn show_paths(p: &[PathBuf]) -> String {
-    p.iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Runs detection on `inputs` and writes the case folder `out`.
+pub fn detect(
+    inputs: &[PathBuf],
+    case: &Path,
+    params: &Params,
+    reporter: &dyn Reporter,
+) -> Result<CaseSummary, Error> {
+    refuse_overlap(inputs, case)?;
+    // Everything is written into a staging folder and put in place whole at the end: the
+    // case folder is always the previous complete case or the new one.
+    let staging = lockstep_case::Staging::begin(case)?;
+    let out = staging.dir();
+    let summary = write(inputs, out, params, reporter)?;
+    staging.commit()?;
+    Ok(summary)
 }
 
-/// Runs detection on `inputs` and writes the case folder `out`.
-pub fn detect(inputs: &[PathBuf], out: &Path, params: &Params, quiet: bool) -> Result<CaseSummary> {
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("{}: cannot create output folder", out.display()))?;
-    let mut a = analyse_edges(inputs, params, quiet, Some(&out.join("quarantine.ndjson")))?;
+/// A window a person would type, at least `s` seconds: 1, 2 or 5 times a power of ten.
+fn round_window(s: f64) -> f64 {
+    let p = 10f64.powf(s.max(1.0).log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|&w| w >= s)
+        .unwrap_or(10.0 * p)
+}
+
+/// Why nothing was found, and the data's pace next to the window.
+fn notes(a: &Analysis, timing: &lockstep_explain::Timing, params: &Params) -> Vec<String> {
+    let mut notes = Vec::new();
+    for f in &a.ingested.inputs {
+        if !f.skipped.is_empty() {
+            let what: Vec<String> = f.skipped.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+            notes.push(format!(
+                "{}: passed over records that are not actions ({}; counted in the manifest)",
+                f.path,
+                what.join(", ")
+            ));
+        }
+    }
+    let window_s = a.windows.window_ms as f64 / 1000.0;
+    if timing.gaps > 0 {
+        let mut pace = format!(
+            "pace: consecutive actions of different accounts on a shared trace are a median {:.0} s apart (90% within {:.0} s); the window is {window_s:.0} s",
+            timing.median_gap_s, timing.p90_gap_s
+        );
+        // A suggestion only when nothing was found: slow organic data around a fast campaign
+        // is the usual case, and then the window is right.
+        if a.clusters.is_empty() && timing.median_gap_s > 2.0 * window_s.max(1.0) {
+            pace.push_str(&format!(
+                "; for data this slow try --window {:.0}",
+                round_window(timing.median_gap_s)
+            ));
+        }
+        notes.push(pace);
+    }
+    if a.clusters.is_empty() {
+        notes.push(if a.edges.is_empty() {
+            format!(
+                "no cluster: of {} account pairs that co-acted, none did so significantly more than chance ({} had fewer than {} co-actions)",
+                a.significance.tested, a.significance.below_min_co_actions, params.min_co_actions
+            )
+        } else {
+            format!(
+                "no cluster: {} significant pairs, none in a group of {} or more where members have {} significant partners each on average",
+                a.edges.len(),
+                params.min_cluster_size,
+                params.min_mean_degree
+            )
+        });
+    }
+    notes
+}
+
+/// An input that is the case folder or holds it would be replaced by the case.
+fn refuse_overlap(inputs: &[PathBuf], case: &Path) -> Result<(), Error> {
+    let absolute = |p: &Path| std::fs::canonicalize(p).ok();
+    let Some(case_abs) = absolute(case) else {
+        return Ok(());
+    };
+    for input in inputs {
+        if let Some(i) = absolute(input) {
+            if case_abs.starts_with(&i) || i == case_abs {
+                return Err(CaseError::OverlapsInput {
+                    case: case.to_path_buf(),
+                    input: input.clone(),
+                }
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The run, into the (staging) folder `out`.
+fn write(
+    inputs: &[PathBuf],
+    out: &Path,
+    params: &Params,
+    reporter: &dyn Reporter,
+) -> Result<CaseSummary, Error> {
+    let mut quarantine = QuarantineFile::create(out)?;
+    if params.aggregates_only {
+        quarantine = quarantine.withholding_raw();
+    }
+    let mut a = analyse_edges(inputs, params, reporter, &mut |q| quarantine.record(q))?;
+    if !params.spreadsheet_safe {
+        let risky = a
+            .ingested
+            .table
+            .account_names()
+            .iter()
+            .filter(|n| lockstep_output::spreadsheet_safe(n).len() != n.len())
+            .count();
+        if risky > 0 {
+            reporter.warning(&format!(
+                "{risky} account names begin with =, +, -, @, tab or CR: the CSVs hold them \
+                 exactly; rerun with --spreadsheet-safe before opening them in a spreadsheet"
+            ));
+        }
+    }
+    let quarantine_sha256 = quarantine.commit()?;
     std::thread::scope(|s| {
         // edges.csv needs only the kept edges: it is written on the core that clustering and
         // explaining (one thread each) leave idle, and put in place with the other files.
-        let (table, edges) = (&a.table, &a.edges);
-        let writer = s.spawn(move || case::write_edges_csv(table, edges, out));
-        let (clusters, stage) = cluster(&a.edges, params, quiet)?;
+        let (table, edges) = (&a.ingested.table, &a.edges);
+        let safe = params.spreadsheet_safe;
+        let writer = (!params.aggregates_only)
+            .then(|| s.spawn(move || lockstep_case::write_edges_csv(table, edges, out, safe)));
+        let (clusters, stage) = cluster(&a.edges, params, reporter)?;
         a.clusters = clusters;
         a.stages.push(stage);
+        let t = Instant::now();
+        reporter.started(StageName::Explain, "explaining clusters");
+        let cohorts = amplifiers(&a, params);
+        let mut findings: Findings = lockstep_explain::explain(
+            &a.ingested,
+            &a.edges,
+            &a.clusters,
+            a.watchlist.as_ref(),
+            params.fast_window_s,
+            &cohorts,
+        );
+        if params.aggregates_only {
+            findings.aggregates_only();
+        }
+        a.stages
+            .push(finish(reporter, StageName::Explain, t, a.clusters.len()));
+        reporter.started(StageName::Write, "writing the case");
+        let input = CaseInput {
+            ingested: &a.ingested,
+            sweep: &a.sweep,
+            significance: &a.significance,
+            min_participation_dropped: a.min_participation_dropped,
+            edges: &a.edges,
+            clusters: &a.clusters,
+            findings: &findings,
+            parameters: params,
+            stages: a.stages.clone(),
+            quarantine_sha256,
+            windows: a.windows.clone(),
+            spreadsheet_safe: params.spreadsheet_safe,
+            aggregates_only: params.aggregates_only,
+            tlp: params.tlp,
+        };
         let edges_csv = || {
             writer
+                .ok_or(CaseError::WriterPanicked("edges.csv"))?
                 .join()
-                .map_err(|_| anyhow::anyhow!("writing edges.csv: the writer thread panicked"))?
+                .map_err(|_| CaseError::WriterPanicked("edges.csv"))?
         };
-        case::write_case(&a, edges_csv, params, out, quiet)
+        let mut summary = lockstep_case::write_case(input, edges_csv, out)?;
+        if let Some(w) = summary.stages.last() {
+            reporter.finished(w);
+        }
+        summary.notes = notes(&a, &findings.timing, params);
+        if let Some(peak) = peak_rss_mib() {
+            if peak > params.memory_mib as f64 * 1.1 {
+                reporter.warning(&format!(
+                    "the run peaked at {peak:.0} MiB, above --memory-mib {}: the budget bounds the pair store; the other stages need what these inputs need",
+                    params.memory_mib
+                ));
+            }
+        }
+        Ok(summary)
     })
 }

@@ -1,13 +1,13 @@
 //! Parity with the peers on their own fixtures, and the case-folder contract.
 
-use lockstep_detect::{analyse, detect, Params};
+use lockstep_detect::{analyse, detect, Analysis, Fdr, Params, Silent};
 use lockstep_trace::LayerKind;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn shared(name: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
+        .join("../../testdata/real")
         .join(name);
     assert!(p.exists(), "shared data file missing: {}", p.display());
     p
@@ -18,7 +18,7 @@ fn peer_params(window_s: f64, min_weight: u32) -> Params {
     Params {
         window_s,
         layers: vec![LayerKind::Repost],
-        fdr: None,
+        fdr: Fdr(None),
         min_co_actions: min_weight,
         min_cluster_size: 2,
         min_mean_degree: 0.0,
@@ -26,26 +26,30 @@ fn peer_params(window_s: f64, min_weight: u32) -> Params {
     }
 }
 
-fn nodes(a: &lockstep_detect::Analysis) -> BTreeSet<String> {
+fn nodes(a: &Analysis) -> BTreeSet<String> {
     a.edges
         .iter()
         .flat_map(|e| [e.a, e.b])
-        .map(|i| a.table.accounts[i as usize].clone())
+        .map(|i| a.account_name(i).to_string())
         .collect()
+}
+
+fn run(input: &[PathBuf], params: &Params) -> Analysis {
+    analyse(input, params, &Silent, &mut |_| {}).unwrap()
 }
 
 #[test]
 fn cnt_fixture_node_counts_match_its_own_tests() {
     let input = vec![shared("cnt_coretweet_fixture.csv")];
     for (window, min_weight, want) in [(1.0, 1, 2), (1.0, 2, 0), (60.0, 1, 6)] {
-        let a = analyse(&input, &peer_params(window, min_weight), true, None).unwrap();
+        let a = run(&input, &peer_params(window, min_weight));
         assert_eq!(
             nodes(&a).len(),
             want,
             "window {window} min weight {min_weight}"
         );
     }
-    let a = analyse(&input, &peer_params(1.0, 1), true, None).unwrap();
+    let a = run(&input, &peer_params(1.0, 1));
     assert_eq!(
         nodes(&a),
         BTreeSet::from(["uid4".to_string(), "uid5".to_string()])
@@ -59,15 +63,16 @@ fn coortweet_self_coordinating_account_never_appears() {
         min_participation: 5,
         ..peer_params(10.0, 1)
     };
-    let a = analyse(&input, &params, true, None).unwrap();
-    assert_eq!(a.quarantined, 0);
+    let a = run(&input, &params);
+    assert_eq!(a.ingested.quarantined, 0);
     assert!(!a.edges.is_empty(), "the data has real co-shares");
     let ns = nodes(&a);
     assert!(!ns.contains("9fa51ef17278c01d13d313741eddfc0b"));
     // The account is in the data and does co-share with itself within 10 s.
     assert!(a
+        .ingested
         .table
-        .accounts
+        .account_names()
         .iter()
         .any(|x| x == "9fa51ef17278c01d13d313741eddfc0b"));
 }
@@ -77,7 +82,7 @@ fn russian_data_co_retweet_pairs_match_cnt_count() {
     // coordination-network-toolkit finds 1092 undirected pairs (1525 accounts) at 10 s with
     // min weight 1 on this data (measured with its PyPI release; see README, Benchmarks).
     let input = vec![shared("russian_coord_tweets.csv.gz")];
-    let a = analyse(&input, &peer_params(10.0, 1), true, None).unwrap();
+    let a = run(&input, &peer_params(10.0, 1));
     assert_eq!(a.edges.len(), 1092);
     assert_eq!(nodes(&a).len(), 1525);
 }
@@ -92,7 +97,7 @@ fn case_folder_is_complete_and_byte_identical_across_thread_counts() {
             .num_threads(threads)
             .build()
             .unwrap();
-        pool.install(|| detect(&input, dir.path(), &params, true))
+        pool.install(|| detect(&input, dir.path(), &params, &Silent))
             .unwrap();
     }
     for f in [
@@ -103,6 +108,8 @@ fn case_folder_is_complete_and_byte_identical_across_thread_counts() {
         "graph.graphml",
         "quarantine.ndjson",
         "report.html",
+        "stix.json",
+        "self_amplification.csv",
         "manifest.json",
     ] {
         let a = std::fs::read(dirs[0].path().join(f)).unwrap();
@@ -110,7 +117,7 @@ fn case_folder_is_complete_and_byte_identical_across_thread_counts() {
         assert!(a == b, "{f} differs between 1 and 2 threads");
     }
     let accounts = std::fs::read_to_string(dirs[0].path().join("accounts.csv")).unwrap();
-    assert!(accounts.starts_with("account,cluster,score"));
+    assert!(accounts.starts_with("account,cluster,role,score"));
     let edges = std::fs::read_to_string(dirs[0].path().join("edges.csv")).unwrap();
     assert!(edges.starts_with("source,target,weight,co_actions,layers,first,last,median_gap_s"));
     let m: serde_json::Value =
@@ -123,10 +130,12 @@ fn case_folder_is_complete_and_byte_identical_across_thread_counts() {
     let mut author = std::collections::HashMap::new();
     lockstep_read::read_file(
         &input[0],
-        &mut |e| {
-            author.insert(e.id, e.account);
-        },
-        &mut |_| {},
+        &mut lockstep_read::FnSink(
+            |e: lockstep_core::Event| {
+                author.insert(e.id, e.account);
+            },
+            |_| {},
+        ),
     )
     .unwrap();
     let mut rows = csv::Reader::from_path(dirs[0].path().join("edges.csv")).unwrap();
@@ -141,15 +150,15 @@ fn case_folder_is_complete_and_byte_identical_across_thread_counts() {
         }
     }
     assert!(samples > 1092, "every edge has samples");
-    let (bad, checked) = lockstep_output::verify(dirs[0].path()).unwrap();
+    let (bad, checked) = lockstep_case::verify(dirs[0].path()).unwrap();
     assert!(bad.is_empty());
     assert_eq!(
-        checked, 8,
-        "one input and seven outputs (report.html included)"
+        checked, 10,
+        "one input and nine outputs (report.html and stix.json included)"
     );
     // Tamper with an output: verify names it.
     std::fs::write(dirs[0].path().join("edges.csv"), "tampered").unwrap();
-    let (bad, _) = lockstep_output::verify(dirs[0].path()).unwrap();
+    let (bad, _) = lockstep_case::verify(dirs[0].path()).unwrap();
     assert_eq!(bad.len(), 1);
     assert!(bad[0].path.ends_with("edges.csv"));
 }

@@ -2,11 +2,16 @@
 //!
 //! Inputs are a `truth.csv` (`account,campaign,role`; an empty campaign means organic, and
 //! the role of an organic account names its hard-negative type) and a detection case folder
-//! holding `accounts.csv` (`account,cluster,score,...`, one row per flagged account).
+//! holding `accounts.csv` (`account,cluster,score,...`, one row per flagged account, with an
+//! optional `role` column: `member` of cluster N, or `amplifier` of cluster N; absent or empty
+//! = `member`).
 //! [`evaluate`] reads both and returns an [`Evaluation`]: account-level precision / recall /
-//! F1, recall per campaign and per (campaign, role), "core" recall over every campaign except
-//! the excluded ones (by default `influencer`), false positives per organic role, and cluster
-//! quality (majority label and purity per cluster, mixed clusters, adjusted Rand index).
+//! F1 over every flagged account (an amplifier counts as flagged) and over members and
+//! amplifiers separately, recall per campaign and per (campaign, role), "core" recall over
+//! every campaign except the excluded ones (by default `influencer`) and core precision over
+//! members only, the influencer campaign's recall and the false-positive rate among genuine
+//! `supporter`s, false positives per organic role, and cluster quality (majority label and
+//! purity per cluster, mixed clusters, adjusted Rand index), computed on members.
 //!
 //! Conventions, chosen so every number is defined:
 //! * a ratio whose denominator is zero is `0.0` — in particular precision, recall and F1 are
@@ -20,7 +25,13 @@
 //!   of their members that belong to *c*; it is `null` when no cluster has majority *c*;
 //! * the adjusted Rand index compares campaign labels with cluster ids over the flagged campaign
 //!   accounts; it is `1.0` when it is undefined (fewer than two accounts, or both partitions
-//!   trivial and identical: one group each, or all singletons).
+//!   trivial and identical: one group each, or all singletons);
+//! * clusters are made of their members: compositions, majorities, purity, mixed clusters,
+//!   the ARI and the campaigns' precision count member rows only; each cluster lists its
+//!   amplifiers' labels beside (amplifiers of a cluster without members appear in no cluster);
+//! * the member and amplifier figures split the overall ones: their `tp`, `fp` and `flagged`
+//!   add up to the overall ones, and each recall is over all campaign accounts, so the two
+//!   recalls add up to the overall recall.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -29,14 +40,108 @@ use std::hash::Hash;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use lockstep_core::ErrorKind;
 use serde::Serialize;
+
+/// Reading the truth or the case, or writing the evaluation, failed. Every message starts with
+/// the file (and the line, for a bad row).
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("{}: cannot open: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: line 1: cannot read header: {source}", path.display())]
+    Header { path: PathBuf, source: csv::Error },
+    #[error("{}: line 1: missing column `{column}` (header: {header})", path.display())]
+    MissingColumn {
+        path: PathBuf,
+        column: &'static str,
+        /// The header as read, its fields joined by commas.
+        header: String,
+    },
+    /// A row the CSV reader could not read (unequal lengths, invalid UTF-8, a read error).
+    #[error("{}: line {line}: {source}", path.display())]
+    Csv {
+        path: PathBuf,
+        line: u64,
+        source: csv::Error,
+    },
+    #[error("{}: line {line}: bad {what} `{value}`", path.display())]
+    BadValue {
+        path: PathBuf,
+        line: u64,
+        what: &'static str,
+        value: String,
+    },
+    #[error("{}: line {line}: empty account", path.display())]
+    EmptyAccount { path: PathBuf, line: u64 },
+    #[error("{}: line {line}: duplicate account `{account}`", path.display())]
+    DuplicateAccount {
+        path: PathBuf,
+        line: u64,
+        account: String,
+    },
+    /// The output path names no file (`..`, `/`).
+    #[error("{}: not a file path", path.display())]
+    NotAFilePath { path: PathBuf },
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl EvalError {
+    pub fn kind(&self) -> ErrorKind {
+        let full = |e: &std::io::Error| {
+            matches!(
+                e.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            )
+        };
+        match self {
+            EvalError::Open { .. } => ErrorKind::Input,
+            EvalError::Header { source, .. } | EvalError::Csv { source, .. }
+                if source.is_io_error() =>
+            {
+                ErrorKind::Io
+            }
+            EvalError::Header { .. }
+            | EvalError::MissingColumn { .. }
+            | EvalError::Csv { .. }
+            | EvalError::BadValue { .. }
+            | EvalError::EmptyAccount { .. }
+            | EvalError::DuplicateAccount { .. } => ErrorKind::Input,
+            EvalError::NotAFilePath { .. } => ErrorKind::Config,
+            EvalError::Write { source, .. } if full(source) => ErrorKind::Resources,
+            EvalError::Write { .. } => ErrorKind::Io,
+        }
+    }
+}
+
+type Result<T, E = EvalError> = std::result::Result<T, E>;
 
 /// Label used for organic accounts in cluster compositions.
 pub const ORGANIC: &str = "organic";
 
 /// Organic roles always reported in [`Evaluation::false_positives`], even when absent.
-pub const ORGANIC_ROLES: [&str; 5] = ["trend", "viral_sound", "challenge", "volunteer", ORGANIC];
+pub const ORGANIC_ROLES: [&str; 6] = [
+    "trend",
+    "viral_sound",
+    "challenge",
+    "volunteer",
+    SUPPORTER,
+    ORGANIC,
+];
+
+/// The campaign of paid influencers, reported in [`Evaluation::influencer`].
+pub const INFLUENCER: &str = "influencer";
+
+/// The organic role of genuine supporters who use the campaigns' tags, reported in
+/// [`Evaluation::supporter`].
+pub const SUPPORTER: &str = "supporter";
 
 /// One row of `truth.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,20 +162,52 @@ impl TruthRow {
     }
 }
 
+/// How a case reports a flagged account: a member of its cluster, or an amplifier of it
+/// (an account that spreads the cluster's content without being one of its co-actors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagRole {
+    #[default]
+    Member,
+    Amplifier,
+}
+
+impl FlagRole {
+    /// `member` or `amplifier` (any case); empty is `member`.
+    pub fn parse(s: &str) -> Option<FlagRole> {
+        match s.to_ascii_lowercase().as_str() {
+            "" | "member" => Some(FlagRole::Member),
+            "amplifier" => Some(FlagRole::Amplifier),
+            _ => None,
+        }
+    }
+}
+
 /// One row of a case's `accounts.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlaggedRow {
     pub account: String,
     pub cluster: i64,
     pub score: f64,
+    pub role: FlagRole,
 }
 
 impl FlaggedRow {
+    /// A member of `cluster`.
     pub fn new(account: &str, cluster: i64, score: f64) -> Self {
         FlaggedRow {
             account: account.to_string(),
             cluster,
             score,
+            role: FlagRole::Member,
+        }
+    }
+
+    /// An amplifier of `cluster`.
+    pub fn amplifier(account: &str, cluster: i64, score: f64) -> Self {
+        FlaggedRow {
+            role: FlagRole::Amplifier,
+            ..FlaggedRow::new(account, cluster, score)
         }
     }
 }
@@ -113,8 +250,15 @@ pub struct Overall {
 pub struct GroupRecall {
     pub campaigns: Vec<String>,
     pub size: usize,
+    /// Flagged accounts of these campaigns, members and amplifiers.
     pub flagged: usize,
     pub recall: f64,
+    /// Of them, flagged as members, and the recall that counts members only.
+    pub member_flagged: usize,
+    pub member_recall: f64,
+    /// Share of the accounts flagged as members that belong to any campaign (the same for
+    /// `core` and `excluded`: amplifiers never dilute it).
+    pub precision: f64,
 }
 
 /// Recall of one role within a campaign.
@@ -123,6 +267,22 @@ pub struct RoleStats {
     pub size: usize,
     pub flagged: usize,
     pub recall: f64,
+    /// Of the flagged, those reported as amplifiers.
+    pub as_amplifier: usize,
+}
+
+/// How a group of accounts (a campaign, an organic role) was flagged.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupFlags {
+    /// Accounts of the group in the truth.
+    pub accounts: usize,
+    /// Flagged ones (members and amplifiers), and how.
+    pub flagged: usize,
+    pub as_member: usize,
+    pub as_amplifier: usize,
+    /// `flagged / accounts` (0 when there are no accounts): a recall for a campaign, a
+    /// false-positive rate for an organic role.
+    pub rate: f64,
 }
 
 /// Quality for one campaign.
@@ -138,6 +298,8 @@ pub struct CampaignStats {
     /// Number of clusters whose majority label is this campaign.
     pub majority_clusters: usize,
     pub roles: BTreeMap<String, RoleStats>,
+    /// Of the flagged, those reported as amplifiers.
+    pub as_amplifier: usize,
 }
 
 /// False positives among organic accounts of one role.
@@ -149,6 +311,8 @@ pub struct FalsePositives {
     pub fp: usize,
     /// `fp / accounts` (0 when there are no accounts).
     pub rate: f64,
+    /// Of the flagged, those reported as amplifiers.
+    pub as_amplifier: usize,
 }
 
 /// One flagged cluster.
@@ -160,6 +324,8 @@ pub struct ClusterStats {
     pub purity: f64,
     /// Members per label (campaign name or `organic`).
     pub composition: BTreeMap<String, usize>,
+    /// The cluster's amplifiers per label (not counted in `size`).
+    pub amplifiers: BTreeMap<String, usize>,
 }
 
 /// Cluster quality.
@@ -170,7 +336,7 @@ pub struct Clustering {
     pub mixed_clusters: usize,
     /// Adjusted Rand index of campaign labels vs cluster ids over flagged campaign accounts.
     pub ari: f64,
-    /// Sum over clusters of the majority count, divided by the number of flagged accounts.
+    /// Sum over clusters of the majority count, divided by the number of flagged members.
     pub purity: f64,
     /// Sorted by cluster id.
     pub per_cluster: Vec<ClusterStats>,
@@ -179,11 +345,20 @@ pub struct Clustering {
 /// Everything measured for one detection case.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation {
+    /// Every flagged account, members and amplifiers.
     pub overall: Overall,
+    /// Accounts flagged as members of clusters only.
+    pub members: Overall,
+    /// Accounts flagged as amplifiers of clusters only.
+    pub amplifiers: Overall,
     /// Recall over all campaigns except the excluded ones.
     pub core: GroupRecall,
     /// Recall over the excluded campaigns (e.g. `influencer`).
     pub excluded: GroupRecall,
+    /// The paid influencers (campaign [`INFLUENCER`]): `rate` is their recall.
+    pub influencer: GroupFlags,
+    /// Genuine supporters (organic role [`SUPPORTER`]): `rate` is their false-positive rate.
+    pub supporter: GroupFlags,
     pub campaigns: BTreeMap<String, CampaignStats>,
     /// Keyed by organic role.
     pub false_positives: BTreeMap<String, FalsePositives>,
@@ -192,12 +367,16 @@ pub struct Evaluation {
 
 /// Reads `truth` and `case_dir/accounts.csv` (or `case_dir` itself if it is a file) and
 /// evaluates with the default options.
-pub fn evaluate(truth: &Path, case_dir: &Path) -> Result<Evaluation> {
+pub fn evaluate(truth: &Path, case_dir: &Path) -> Result<Evaluation, EvalError> {
     evaluate_with(truth, case_dir, &EvalOptions::default())
 }
 
 /// [`evaluate`] with explicit options.
-pub fn evaluate_with(truth: &Path, case_dir: &Path, opts: &EvalOptions) -> Result<Evaluation> {
+pub fn evaluate_with(
+    truth: &Path,
+    case_dir: &Path,
+    opts: &EvalOptions,
+) -> Result<Evaluation, EvalError> {
     let accounts = if case_dir.is_file() {
         case_dir.to_path_buf()
     } else {
@@ -228,25 +407,32 @@ pub fn evaluate_sets_with(
         .iter()
         .filter(|f| seen.insert(f.account.as_str()))
         .collect();
+    // The first row of a duplicated account decides its role too.
+    let roles: HashMap<&str, FlagRole> = flagged
+        .iter()
+        .map(|f| (f.account.as_str(), f.role))
+        .collect();
     let campaign_of = |account: &str| by_account.get(account).and_then(|t| t.campaign.as_deref());
+    let is_amplifier = |account: &str| roles.get(account) == Some(&FlagRole::Amplifier);
 
     // Per campaign and role, and false positives per organic role.
     let mut campaigns: BTreeMap<String, CampaignStats> = BTreeMap::new();
+    let empty_fp = || FalsePositives {
+        accounts: 0,
+        fp: 0,
+        rate: 0.0,
+        as_amplifier: 0,
+    };
     let mut fps: BTreeMap<String, FalsePositives> = ORGANIC_ROLES
         .iter()
-        .map(|r| {
-            (
-                r.to_string(),
-                FalsePositives {
-                    accounts: 0,
-                    fp: 0,
-                    rate: 0.0,
-                },
-            )
-        })
+        .map(|r| (r.to_string(), empty_fp()))
         .collect();
+    // Flagged members per campaign, for the member recalls.
+    let mut member_hits: BTreeMap<&str, usize> = BTreeMap::new();
     for row in by_account.values() {
-        let hit = seen.contains(row.account.as_str()) as usize;
+        let account = row.account.as_str();
+        let hit = roles.contains_key(account) as usize;
+        let amp = is_amplifier(account) as usize;
         match &row.campaign {
             Some(c) => {
                 let stats = campaigns.entry(c.clone()).or_insert_with(|| CampaignStats {
@@ -256,58 +442,80 @@ pub fn evaluate_sets_with(
                     precision: None,
                     majority_clusters: 0,
                     roles: BTreeMap::new(),
+                    as_amplifier: 0,
                 });
                 stats.size += 1;
                 stats.flagged += hit;
+                stats.as_amplifier += amp;
                 let role = stats.roles.entry(row.role.clone()).or_insert(RoleStats {
                     size: 0,
                     flagged: 0,
                     recall: 0.0,
+                    as_amplifier: 0,
                 });
                 role.size += 1;
                 role.flagged += hit;
+                role.as_amplifier += amp;
+                *member_hits.entry(c.as_str()).or_default() += hit - amp;
             }
             None => {
-                let fp = fps.entry(row.role.clone()).or_insert(FalsePositives {
-                    accounts: 0,
-                    fp: 0,
-                    rate: 0.0,
-                });
+                let fp = fps.entry(row.role.clone()).or_insert_with(empty_fp);
                 fp.accounts += 1;
                 fp.fp += hit;
+                fp.as_amplifier += amp;
             }
         }
     }
-    let unknown_flagged = flagged
-        .iter()
-        .filter(|f| !by_account.contains_key(f.account.as_str()))
-        .count();
     for fp in fps.values_mut() {
         fp.rate = ratio(fp.fp, fp.accounts);
     }
 
-    // Overall.
+    // Overall, and members and amplifiers apart.
     let positives: usize = campaigns.values().map(|c| c.size).sum();
-    let tp: usize = campaigns.values().map(|c| c.flagged).sum();
-    let precision = ratio(tp, flagged.len());
-    let recall = ratio(tp, positives);
-    let overall = Overall {
-        precision,
-        recall,
-        f1: f1(precision, recall),
-        tp,
-        fp: flagged.len() - tp,
-        fn_: positives - tp,
-        positives,
-        flagged: flagged.len(),
-        unknown_flagged,
+    let summary = |rows: &[&&FlaggedRow]| {
+        let tp = rows
+            .iter()
+            .filter(|f| campaign_of(&f.account).is_some())
+            .count();
+        let unknown_flagged = rows
+            .iter()
+            .filter(|f| !by_account.contains_key(f.account.as_str()))
+            .count();
+        let precision = ratio(tp, rows.len());
+        let recall = ratio(tp, positives);
+        Overall {
+            precision,
+            recall,
+            f1: f1(precision, recall),
+            tp,
+            fp: rows.len() - tp,
+            fn_: positives - tp,
+            positives,
+            flagged: rows.len(),
+            unknown_flagged,
+        }
     };
+    let all: Vec<&&FlaggedRow> = flagged.iter().collect();
+    let (amplifier_rows, member_rows): (Vec<&&FlaggedRow>, Vec<&&FlaggedRow>) =
+        all.iter().partition(|f| f.role == FlagRole::Amplifier);
+    let overall = summary(&all);
+    let members = summary(&member_rows);
+    let amplifiers = summary(&amplifier_rows);
 
-    // Clusters.
+    // Clusters: made of their members; amplifiers listed beside.
     let mut compositions: BTreeMap<i64, BTreeMap<String, usize>> = BTreeMap::new();
-    for f in &flagged {
+    for f in &member_rows {
         let label = campaign_of(&f.account).unwrap_or(ORGANIC);
         *compositions
+            .entry(f.cluster)
+            .or_default()
+            .entry(label.to_string())
+            .or_default() += 1;
+    }
+    let mut attached: BTreeMap<i64, BTreeMap<String, usize>> = BTreeMap::new();
+    for f in &amplifier_rows {
+        let label = campaign_of(&f.account).unwrap_or(ORGANIC);
+        *attached
             .entry(f.cluster)
             .or_default()
             .entry(label.to_string())
@@ -341,6 +549,7 @@ pub fn evaluate_sets_with(
                 majority,
                 purity: ratio(count, size),
                 composition,
+                amplifiers: attached.remove(&cluster).unwrap_or_default(),
             }
         })
         .collect();
@@ -361,7 +570,7 @@ pub fn evaluate_sets_with(
         }
         stats.majority_clusters = per_cluster.iter().filter(|c| &c.majority == name).count();
     }
-    let (labels, clusters): (Vec<&str>, Vec<i64>) = flagged
+    let (labels, clusters): (Vec<&str>, Vec<i64>) = member_rows
         .iter()
         .filter_map(|f| campaign_of(&f.account).map(|c| (c, f.cluster)))
         .unzip();
@@ -369,7 +578,7 @@ pub fn evaluate_sets_with(
         clusters: per_cluster.len(),
         mixed_clusters,
         ari: adjusted_rand_index(&labels, &clusters),
-        purity: ratio(majority_total, flagged.len()),
+        purity: ratio(majority_total, member_rows.len()),
         per_cluster,
     };
 
@@ -381,19 +590,54 @@ pub fn evaluate_sets_with(
             .collect();
         let size = chosen.iter().map(|(_, c)| c.size).sum();
         let flagged = chosen.iter().map(|(_, c)| c.flagged).sum();
+        let member_flagged = chosen
+            .iter()
+            .map(|(n, _)| member_hits.get(n.as_str()).copied().unwrap_or(0))
+            .sum();
         GroupRecall {
             campaigns: chosen.iter().map(|(n, _)| (*n).clone()).collect(),
             size,
             flagged,
             recall: ratio(flagged, size),
+            member_flagged,
+            member_recall: ratio(member_flagged, size),
+            precision: members.precision,
         }
     };
     let (core, excluded) = (group(true), group(false));
+    let influencer = campaigns.get(INFLUENCER).map_or(
+        GroupFlags {
+            accounts: 0,
+            flagged: 0,
+            as_member: 0,
+            as_amplifier: 0,
+            rate: 0.0,
+        },
+        |c| GroupFlags {
+            accounts: c.size,
+            flagged: c.flagged,
+            as_member: c.flagged - c.as_amplifier,
+            as_amplifier: c.as_amplifier,
+            rate: c.recall,
+        },
+    );
+    let s = &fps[SUPPORTER];
+    let supporter = GroupFlags {
+        accounts: s.accounts,
+        flagged: s.fp,
+        as_member: s.fp - s.as_amplifier,
+        as_amplifier: s.as_amplifier,
+        rate: s.rate,
+    };
 
     Evaluation {
         overall,
+        members,
+        amplifiers,
         core,
         excluded,
+        influencer,
+        supporter,
         campaigns,
         false_positives: fps,
         clustering,
@@ -449,31 +693,40 @@ fn f1(precision: f64, recall: f64) -> f64 {
     }
 }
 
-/// Opens a CSV file and returns the reader with the index of each requested column.
+/// Opens a CSV file and returns the reader with the index of each requested column and the
+/// header (for optional columns).
 fn open_csv<const N: usize>(
     path: &Path,
-    columns: [&str; N],
-) -> Result<(csv::Reader<File>, [usize; N])> {
-    let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    columns: [&'static str; N],
+) -> Result<(csv::Reader<File>, [usize; N], csv::StringRecord)> {
+    let file = File::open(path).map_err(|source| EvalError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(file);
     let headers = reader
         .headers()
-        .with_context(|| format!("{}: line 1: cannot read header", path.display()))?
+        .map_err(|source| EvalError::Header {
+            path: path.to_path_buf(),
+            source,
+        })?
         .clone();
     let mut idx = [0; N];
     for (slot, name) in idx.iter_mut().zip(columns) {
         *slot = match headers.iter().position(|h| h.eq_ignore_ascii_case(name)) {
             Some(i) => i,
-            None => bail!(
-                "{}: line 1: missing column `{name}` (header: {})",
-                path.display(),
-                headers.iter().collect::<Vec<_>>().join(",")
-            ),
+            None => {
+                return Err(EvalError::MissingColumn {
+                    path: path.to_path_buf(),
+                    column: name,
+                    header: headers.iter().collect::<Vec<_>>().join(","),
+                })
+            }
         };
     }
-    Ok((reader, idx))
+    Ok((reader, idx, headers))
 }
 
 /// Iterates over records as `(line, record)`, naming the file and line on error.
@@ -483,17 +736,18 @@ fn records(
 ) -> impl Iterator<Item = Result<(u64, csv::StringRecord)>> + '_ {
     reader.into_records().map(move |r| {
         r.map(|rec| (rec.position().map_or(0, |p| p.line()), rec))
-            .map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                anyhow::anyhow!("{}: line {line}: {e}", path.display())
+            .map_err(|source| EvalError::Csv {
+                path: path.to_path_buf(),
+                line: source.position().map_or(0, |p| p.line()),
+                source,
             })
     })
 }
 
 /// Reads `truth.csv` (`account,campaign,role`). An empty role becomes `organic` for organic
 /// accounts. Duplicate or empty accounts are errors.
-pub fn read_truth(path: &Path) -> Result<Vec<TruthRow>> {
-    let (reader, cols) = open_csv(path, ["account", "campaign", "role"])?;
+pub fn read_truth(path: &Path) -> Result<Vec<TruthRow>, EvalError> {
+    let (reader, cols, _) = open_csv(path, ["account", "campaign", "role"])?;
     let mut seen = HashSet::new();
     let mut rows = Vec::new();
     for rec in records(path, reader) {
@@ -514,23 +768,32 @@ pub fn read_truth(path: &Path) -> Result<Vec<TruthRow>> {
     Ok(rows)
 }
 
-/// Reads a case's `accounts.csv` (`account,cluster,score,...`). Duplicate or empty accounts
-/// and unparsable numbers are errors.
-pub fn read_flagged(path: &Path) -> Result<Vec<FlaggedRow>> {
-    let (reader, cols) = open_csv(path, ["account", "cluster", "score"])?;
+/// Reads a case's `accounts.csv` (`account,cluster,score,...`, and an optional `role` column
+/// of `member` or `amplifier`; absent or empty = `member`). Duplicate or empty accounts,
+/// unparsable numbers and unknown roles are errors.
+pub fn read_flagged(path: &Path) -> Result<Vec<FlaggedRow>, EvalError> {
+    let (reader, cols, headers) = open_csv(path, ["account", "cluster", "score"])?;
+    let role_col = headers.iter().position(|h| h.eq_ignore_ascii_case("role"));
     let mut seen = HashSet::new();
     let mut rows = Vec::new();
     for rec in records(path, reader) {
         let (line, rec) = rec?;
         let [account, cluster, score] = cols.map(|i| &rec[i]);
         check_account(path, line, account, &mut seen)?;
-        let bad = |what: &str, v: &str| {
-            anyhow::anyhow!("{}: line {line}: bad {what} `{v}`", path.display())
+        let bad = |what: &'static str, v: &str| EvalError::BadValue {
+            path: path.to_path_buf(),
+            line,
+            what,
+            value: v.to_string(),
         };
         rows.push(FlaggedRow {
             account: account.to_string(),
             cluster: cluster.parse().map_err(|_| bad("cluster", cluster))?,
             score: score.parse().map_err(|_| bad("score", score))?,
+            role: match role_col.and_then(|i| rec.get(i)) {
+                None => FlagRole::Member,
+                Some(r) => FlagRole::parse(r).ok_or_else(|| bad("role", r))?,
+            },
         });
     }
     Ok(rows)
@@ -538,13 +801,17 @@ pub fn read_flagged(path: &Path) -> Result<Vec<FlaggedRow>> {
 
 fn check_account(path: &Path, line: u64, account: &str, seen: &mut HashSet<String>) -> Result<()> {
     if account.is_empty() {
-        bail!("{}: line {line}: empty account", path.display());
+        return Err(EvalError::EmptyAccount {
+            path: path.to_path_buf(),
+            line,
+        });
     }
     if !seen.insert(account.to_string()) {
-        bail!(
-            "{}: line {line}: duplicate account `{account}`",
-            path.display()
-        );
+        return Err(EvalError::DuplicateAccount {
+            path: path.to_path_buf(),
+            line,
+            account: account.to_string(),
+        });
     }
     Ok(())
 }
@@ -596,14 +863,43 @@ impl Evaluation {
             o.flagged,
             o.unknown_flagged
         );
+        for (name, m) in [("members", &self.members), ("amplifiers", &self.amplifiers)] {
+            let _ = writeln!(
+                out,
+                "{name:<10} precision {}  recall {}  (tp {}, fp {}; {} flagged)",
+                f3(m.precision),
+                f3(m.recall),
+                m.tp,
+                m.fp,
+                m.flagged
+            );
+        }
         for (name, g) in [("core", &self.core), ("excluded", &self.excluded)] {
             let _ = writeln!(
                 out,
-                "{name} recall {} ({}/{}) over [{}]",
+                "{name} recall {} ({}/{}) over [{}]; as members {} ({}/{})",
                 f3(g.recall),
                 g.flagged,
                 g.size,
-                g.campaigns.join(", ")
+                g.campaigns.join(", "),
+                f3(g.member_recall),
+                g.member_flagged,
+                g.size
+            );
+        }
+        let _ = writeln!(out, "core precision (members) {}", f3(self.core.precision));
+        for (what, g) in [
+            ("influencer recall", &self.influencer),
+            ("supporter false-positive rate", &self.supporter),
+        ] {
+            let _ = writeln!(
+                out,
+                "{what} {} ({}/{}; {} as members, {} as amplifiers)",
+                f3(g.rate),
+                g.flagged,
+                g.accounts,
+                g.as_member,
+                g.as_amplifier
             );
         }
 
@@ -694,30 +990,34 @@ impl Evaluation {
     }
 
     /// Writes pretty JSON atomically: a temporary file in the same directory, then a rename.
-    pub fn write_json(&self, path: &Path) -> Result<()> {
+    pub fn write_json(&self, path: &Path) -> Result<(), EvalError> {
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let name = path
-            .file_name()
-            .with_context(|| format!("{}: not a file path", path.display()))?;
+        let name = path.file_name().ok_or_else(|| EvalError::NotAFilePath {
+            path: path.to_path_buf(),
+        })?;
         let tmp = dir.join(format!(
             ".{}.tmp{}",
             name.to_string_lossy(),
             std::process::id()
         ));
-        let write = || -> Result<()> {
+        let write = || -> std::io::Result<()> {
             let mut file = File::create(&tmp)?;
+            // Into a file, serde_json fails only on I/O (the report is plain data).
             serde_json::to_writer_pretty(&mut file, self)?;
             file.write_all(b"\n")?;
             file.sync_all()?;
             std::fs::rename(&tmp, path)?;
             Ok(())
         };
-        write().map_err(|e| {
+        write().map_err(|source| {
             let _ = std::fs::remove_file(&tmp);
-            e.context(format!("{}: cannot write", path.display()))
+            EvalError::Write {
+                path: path.to_path_buf(),
+                source,
+            }
         })
     }
 }

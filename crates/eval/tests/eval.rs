@@ -3,7 +3,7 @@ use std::path::Path;
 
 use lockstep_eval::{
     adjusted_rand_index, evaluate, evaluate_sets, evaluate_sets_with, read_flagged, EvalOptions,
-    FlaggedRow, TruthRow,
+    FlagRole, FlaggedRow, TruthRow,
 };
 
 fn close(a: f64, b: f64) {
@@ -93,7 +93,14 @@ fn false_positives_by_role() {
     let roles: Vec<&str> = fp.keys().map(String::as_str).collect();
     assert_eq!(
         roles,
-        ["challenge", "organic", "trend", "viral_sound", "volunteer"]
+        [
+            "challenge",
+            "organic",
+            "supporter",
+            "trend",
+            "viral_sound",
+            "volunteer"
+        ]
     );
     assert_eq!((fp["trend"].accounts, fp["trend"].fp), (2, 1));
     close(fp["trend"].rate, 0.5); // 1 / 2
@@ -424,4 +431,222 @@ fn render_text_has_aligned_tables() {
         .unwrap();
     assert_eq!(trend.len(), fp_header.len());
     assert!(trend.ends_with("0.500"), "{trend}");
+}
+
+#[test]
+fn errors_have_a_kind() {
+    use lockstep_core::ErrorKind;
+    use lockstep_eval::EvalError;
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.csv");
+    let err = evaluate(&missing, dir.path()).unwrap_err();
+    assert!(matches!(err, EvalError::Open { .. }), "{err}");
+    assert_eq!(err.kind(), ErrorKind::Input);
+    assert!(
+        err.to_string().starts_with(&missing.display().to_string()),
+        "{err}"
+    );
+    let truth_path = write(dir.path(), "truth.csv", TRUTH_CSV);
+    write(
+        dir.path(),
+        "accounts.csv",
+        "account,cluster,score\nn1,x,0.5\n",
+    );
+    let err = evaluate(&truth_path, dir.path()).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            EvalError::BadValue {
+                line: 2,
+                what: "cluster",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.kind(), ErrorKind::Input);
+    let e = evaluate_sets(&truth(), &one_fp_one_fn());
+    let err = e.write_json(Path::new("/")).unwrap_err();
+    assert!(matches!(err, EvalError::NotAFilePath { .. }), "{err}");
+    assert_eq!(err.kind(), ErrorKind::Config);
+    let err = e
+        .write_json(&dir.path().join("no-such-dir").join("eval.json"))
+        .unwrap_err();
+    assert!(matches!(err, EvalError::Write { .. }), "{err}");
+    assert_eq!(err.kind(), ErrorKind::Io);
+    assert!(err.to_string().contains("no-such-dir"), "{err}");
+}
+
+/// `truth()` plus influencers i1, i2 and supporters p1..p4.
+fn with_reach() -> Vec<TruthRow> {
+    let mut t = with_influencer();
+    for p in ["p1", "p2", "p3", "p4"] {
+        t.push(TruthRow::new(p, None, "supporter"));
+    }
+    t
+}
+
+/// Members as in `one_fp_one_fn`; amplifiers: i1 (influencer) and p1 (supporter) of
+/// cluster 1, n4 (network) of cluster 2.
+fn with_amplifiers() -> Vec<FlaggedRow> {
+    let mut f = one_fp_one_fn();
+    f.push(FlaggedRow::amplifier("i1", 1, 0.5));
+    f.push(FlaggedRow::amplifier("p1", 1, 0.5));
+    f.push(FlaggedRow::amplifier("n4", 2, 0.5));
+    f
+}
+
+#[test]
+fn amplifiers_count_as_flagged_and_are_reported_apart() {
+    let e = evaluate_sets(&with_reach(), &with_amplifiers());
+    // Combined: 10 flagged, tp 8 (n1-4, s1-3, i1), fp 2 (o1, p1); 9 positives.
+    assert_eq!((e.overall.flagged, e.overall.tp, e.overall.fp), (10, 8, 2));
+    close(e.overall.precision, 0.8);
+    close(e.overall.recall, 8.0 / 9.0);
+    // Members: as without amplifiers.
+    assert_eq!((e.members.flagged, e.members.tp, e.members.fp), (7, 6, 1));
+    close(e.members.precision, 6.0 / 7.0);
+    close(e.members.recall, 6.0 / 9.0);
+    // Amplifiers: i1 and n4 right, p1 wrong.
+    assert_eq!(
+        (e.amplifiers.flagged, e.amplifiers.tp, e.amplifiers.fp),
+        (3, 2, 1)
+    );
+    close(e.amplifiers.precision, 2.0 / 3.0);
+    close(e.amplifiers.recall, 2.0 / 9.0);
+    // The split adds up.
+    assert_eq!(e.members.tp + e.amplifiers.tp, e.overall.tp);
+    close(e.members.recall + e.amplifiers.recall, e.overall.recall);
+    // Core recall counts amplifiers as flagged; core precision is on members only.
+    assert_eq!(
+        (e.core.size, e.core.flagged, e.core.member_flagged),
+        (7, 7, 6)
+    );
+    close(e.core.recall, 1.0);
+    close(e.core.member_recall, 6.0 / 7.0);
+    close(e.core.precision, 6.0 / 7.0);
+    // Influencers and supporters.
+    assert_eq!(
+        (
+            e.influencer.accounts,
+            e.influencer.flagged,
+            e.influencer.as_amplifier
+        ),
+        (2, 1, 1)
+    );
+    close(e.influencer.rate, 0.5);
+    assert_eq!(
+        (
+            e.supporter.accounts,
+            e.supporter.flagged,
+            e.supporter.as_member
+        ),
+        (4, 1, 0)
+    );
+    close(e.supporter.rate, 0.25);
+    assert_eq!(e.false_positives["supporter"].as_amplifier, 1);
+    assert_eq!(e.campaigns["network"].as_amplifier, 1);
+    assert_eq!(e.campaigns["network"].roles["new"].as_amplifier, 1);
+}
+
+#[test]
+fn clusters_are_made_of_members() {
+    let e = evaluate_sets(&with_reach(), &with_amplifiers());
+    let without = evaluate_sets(&with_reach(), &one_fp_one_fn());
+    // Compositions, purity, mixing and ARI are those of the members alone...
+    for (a, b) in e
+        .clustering
+        .per_cluster
+        .iter()
+        .zip(&without.clustering.per_cluster)
+    {
+        assert_eq!(
+            (a.cluster, a.size, &a.composition),
+            (b.cluster, b.size, &b.composition)
+        );
+    }
+    assert_eq!(e.clustering.mixed_clusters, 0);
+    close(e.clustering.purity, without.clustering.purity);
+    close(e.clustering.ari, without.clustering.ari);
+    assert_eq!(e.campaigns["smear"].precision, Some(0.75));
+    // ... and each cluster lists its amplifiers beside.
+    let c1 = &e.clustering.per_cluster[0];
+    assert_eq!(c1.amplifiers["influencer"], 1);
+    assert_eq!(c1.amplifiers["organic"], 1);
+    assert_eq!(e.clustering.per_cluster[1].amplifiers["network"], 1);
+    assert!(without.clustering.per_cluster[0].amplifiers.is_empty());
+}
+
+#[test]
+fn without_a_role_column_everyone_is_a_member() {
+    let e = evaluate_sets(&with_reach(), &one_fp_one_fn());
+    assert_eq!(e.members, e.overall);
+    assert_eq!(e.amplifiers.flagged, 0);
+    close(e.amplifiers.precision, 0.0);
+    close(e.core.precision, e.overall.precision);
+    assert_eq!(e.core.member_flagged, e.core.flagged);
+}
+
+#[test]
+fn role_column_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "accounts.csv",
+        "account,cluster,score,role\nn1,1,0.9,member\ni1,1,0.5,Amplifier\nn2,1,0.8,\n",
+    );
+    let rows = read_flagged(&path).unwrap();
+    let roles: Vec<FlagRole> = rows.iter().map(|r| r.role).collect();
+    assert_eq!(
+        roles,
+        [FlagRole::Member, FlagRole::Amplifier, FlagRole::Member]
+    );
+    // Without the column, every row is a member.
+    let path = write(dir.path(), "plain.csv", "account,cluster,score\nn1,1,0.9\n");
+    assert_eq!(read_flagged(&path).unwrap()[0].role, FlagRole::Member);
+    // An unknown role names the file, the line and the value.
+    let path = write(
+        dir.path(),
+        "bad.csv",
+        "account,cluster,score,role\nn1,1,0.9,member\nn2,1,0.9,leader\n",
+    );
+    let err = read_flagged(&path).unwrap_err().to_string();
+    assert!(err.contains("bad.csv: line 3: bad role `leader`"), "{err}");
+}
+
+#[test]
+fn eval_json_keeps_its_fields_and_adds_the_new_ones() {
+    let e = evaluate_sets(&with_reach(), &with_amplifiers());
+    let v: serde_json::Value = serde_json::to_value(&e).unwrap();
+    for key in [
+        "overall",
+        "core",
+        "excluded",
+        "campaigns",
+        "false_positives",
+        "clustering",
+    ] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+    for key in ["members", "amplifiers", "influencer", "supporter"] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+    assert_eq!(v["influencer"]["rate"], 0.5);
+    assert_eq!(v["supporter"]["rate"], 0.25);
+    assert_eq!(v["core"]["recall"], 1.0);
+    assert_eq!(
+        v["clustering"]["per_cluster"][0]["amplifiers"]["influencer"],
+        1
+    );
+    let text = e.render_text();
+    assert!(
+        text.contains("influencer recall 0.500 (1/2; 0 as members, 1 as amplifiers)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("supporter false-positive rate 0.250 (1/4; 0 as members, 1 as amplifiers)"),
+        "{text}"
+    );
+    assert!(text.contains("amplifiers precision 0.667"), "{text}");
+    assert!(text.contains("core precision (members) 0.857"), "{text}");
 }

@@ -1,9 +1,44 @@
 //! GEXF 1.3 and GraphML writers with node and edge attributes.
 
 use crate::AtomicFile;
-use quick_xml::escape::escape;
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
+
+/// A name made safe for an XML 1.0 attribute value or text, keeping distinct names distinct:
+/// `& < > " '` as entities; tab, line feed and carriage return as character references (a
+/// parser would otherwise turn them into spaces in attributes, merging `a\tb` with `a b`);
+/// and, so that every character can be carried and the mapping stays one-to-one, a backslash
+/// as `\\` and each character XML 1.0 cannot carry at all (other C0 controls, U+FFFE,
+/// U+FFFF) as `\u{XXXX}`.
+pub fn xml_escape(s: &str) -> Cow<'_, str> {
+    // Characters outside XML 1.0's `Char` production (surrogates cannot occur in a `str`).
+    let unrepresentable = |c: char| matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
+    let plain = |c: char| {
+        !matches!(c, '&' | '<' | '>' | '"' | '\'' | '\\' | '\t' | '\n' | '\r')
+            && !unrepresentable(c)
+    };
+    if s.chars().all(plain) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c if unrepresentable(c) => out.push_str(&format!("\\u{{{:04X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
 
 pub struct GraphNode {
     pub id: String,
@@ -47,7 +82,7 @@ pub fn write_gexf(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> io::
     // not repeat long account names.
     writeln!(f, "    <nodes>")?;
     for (i, n) in nodes.iter().enumerate() {
-        let label = escape(n.id.as_str());
+        let label = xml_escape(n.id.as_str());
         writeln!(
             f,
             r#"      <node id="{i}" label="{label}"><attvalues><attvalue for="cluster" value="{}"/><attvalue for="score" value="{}"/></attvalues></node>"#,
@@ -59,18 +94,20 @@ pub fn write_gexf(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> io::
     writeln!(f, "    <edges>")?;
     check_nodes(nodes, edges)?;
     crate::write_par(&mut f, edges, |i, e, out| {
-        write!(
-            out,
-            r#"      <edge id="{i}" source="{}" target="{}" weight=""#,
-            e.source, e.target,
-        )?;
+        use crate::write_int;
+        out.extend_from_slice(b"      <edge id=\"");
+        write_int(out, i);
+        out.extend_from_slice(b"\" source=\"");
+        write_int(out, e.source);
+        out.extend_from_slice(b"\" target=\"");
+        write_int(out, e.target);
+        out.extend_from_slice(b"\" weight=\"");
         crate::write_fixed(out, e.weight, 6);
-        write!(
-            out,
-            r#""><attvalues><attvalue for="co_actions" value="{}"/><attvalue for="layers" value="{}"/><attvalue for="q_value" value=""#,
-            e.co_actions,
-            escape(e.layers),
-        )?;
+        out.extend_from_slice(br#""><attvalues><attvalue for="co_actions" value=""#);
+        write_int(out, e.co_actions);
+        out.extend_from_slice(br#""/><attvalue for="layers" value=""#);
+        out.extend_from_slice(xml_escape(e.layers).as_bytes());
+        out.extend_from_slice(br#""/><attvalue for="q_value" value=""#);
         crate::write_sci3(out, e.q_value);
         out.write_all(b"\"/></attvalues></edge>\n")
     })?;
@@ -119,7 +156,7 @@ pub fn write_graphml(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> i
         writeln!(
             f,
             r#"    <node id="{}"><data key="cluster">{}</data><data key="score">{}</data></node>"#,
-            escape(n.id.as_str()),
+            xml_escape(n.id.as_str()),
             n.cluster,
             crate::fixed(n.score, 4)
         )?;
@@ -129,16 +166,15 @@ pub fn write_graphml(path: &Path, nodes: &[GraphNode], edges: &[GraphEdge]) -> i
         write!(
             out,
             r#"    <edge source="{}" target="{}"><data key="weight">"#,
-            escape(nodes[e.source as usize].id.as_str()),
-            escape(nodes[e.target as usize].id.as_str()),
+            xml_escape(nodes[e.source as usize].id.as_str()),
+            xml_escape(nodes[e.target as usize].id.as_str()),
         )?;
         crate::write_fixed(out, e.weight, 6);
-        write!(
-            out,
-            r#"</data><data key="co_actions">{}</data><data key="layers">{}</data><data key="q_value">"#,
-            e.co_actions,
-            escape(e.layers),
-        )?;
+        out.extend_from_slice(br#"</data><data key="co_actions">"#);
+        crate::write_int(out, e.co_actions);
+        out.extend_from_slice(br#"</data><data key="layers">"#);
+        out.extend_from_slice(xml_escape(e.layers).as_bytes());
+        out.extend_from_slice(br#"</data><data key="q_value">"#);
         crate::write_sci3(out, e.q_value);
         out.write_all(b"</data></edge>\n")
     })?;

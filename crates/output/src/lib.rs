@@ -1,12 +1,10 @@
-//! Writing a case folder: atomic files with their sha256, and the graph exchange formats
-//! (GEXF for Gephi, GraphML for networkx/igraph). Also [`verify`], which re-checks a case's
-//! manifest against the files on disk.
+//! Output primitives: atomic files with their sha256, the graph exchange formats (GEXF for
+//! Gephi, GraphML for networkx/igraph), parallel ordered row writing and exact hand-written
+//! number formatting.
 
 mod graph;
-mod verify;
 
-pub use graph::{write_gexf, write_graphml, GraphEdge, GraphNode};
-pub use verify::{verify, Mismatch};
+pub use graph::{write_gexf, write_graphml, xml_escape, GraphEdge, GraphNode};
 
 use lockstep_core::write_padded;
 use sha2::{Digest, Sha256};
@@ -30,10 +28,16 @@ impl AtomicFile {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let tmp = tempfile::Builder::new()
-            .prefix(".lockstep-")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".lockstep-").suffix(".tmp");
+        // Case files are for colleagues too: created 0666 and cut by the user's umask, as
+        // other tools' files are (a temporary file would otherwise stay 0600).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(dir)?;
         Ok(AtomicFile {
             tmp: BufWriter::with_capacity(1 << 20, tmp),
             hasher: Sha256::new(),
@@ -122,21 +126,40 @@ pub fn write_par<T: Sync>(
     Ok(())
 }
 
-/// Appends one CSV field, quoted the way the `csv` crate's default writer does: only when it
-/// holds a comma, a quote or a line break, with quotes doubled.
+/// Appends one CSV field, quoted as the `csv` crate's writer quotes (by `csv-core`, which it
+/// is built on): only when it holds a comma, a quote or a line break, with quotes doubled.
 pub fn csv_field(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
-        out.push(b'"');
-        for b in s.bytes() {
-            if b == b'"' {
-                out.push(b'"');
-            }
-            out.push(b);
-        }
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(s.as_bytes());
+    thread_local! {
+        // A writer builds its table of bytes that need quoting when made: once per thread.
+        static WRITER: std::cell::RefCell<csv_core::Writer> =
+            std::cell::RefCell::new(csv_core::Writer::new());
     }
+    WRITER.with_borrow_mut(|w| {
+        let start = out.len();
+        // Room for every byte doubled, two quotes and a delimiter: the field fits in one call.
+        out.resize(start + 2 * s.len() + 3, 0);
+        let (_, _, n) = w.field(s.as_bytes(), &mut out[start..]);
+        // The delimiter closes the quotes and readies the writer for the next field; the
+        // caller writes its own delimiters, so it is dropped.
+        let (_, m) = w.delimiter(&mut out[start + n..]);
+        out.truncate(start + n + m - 1);
+    });
+}
+
+/// A cell a spreadsheet would run as a formula (it begins with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return) with a `'` put before it, as OWASP advises against CSV injection; any
+/// other cell as it is. Applied to CSV cells only with `--spreadsheet-safe`: by default the
+/// files hold every name exactly as the input does.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Appends an integer in decimal.
+pub fn write_int(out: &mut Vec<u8>, n: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// sha256 (hex) of a file's bytes.
@@ -274,6 +297,7 @@ pub fn fixed(x: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn write_fixed_matches_fixed() {
@@ -296,18 +320,34 @@ mod tests {
         }
     }
 
+    /// The hand-written digits must be those of `{:.N}` and `{:.3e}` exactly.
+    fn check_numbers(x: f64) -> Result<(), TestCaseError> {
+        for d in [0, 3, 4, 6] {
+            let mut out = Vec::new();
+            write_fixed(&mut out, x, d);
+            prop_assert_eq!(
+                String::from_utf8(out).unwrap(),
+                fixed(x, d),
+                "{:e} .{}",
+                x,
+                d
+            );
+        }
+        let mut out = Vec::new();
+        write_sci3(&mut out, x);
+        prop_assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("{x:.3e}"),
+            "{:e}",
+            x
+        );
+        Ok(())
+    }
+
     #[test]
-    fn hand_written_numbers_match_the_formatter() {
-        // Values of every magnitude, ties and near-ties included: the hand-written digits
-        // must be those of `{:.N}` and `{:.3e}` exactly.
-        let mut state = 3u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            state >> 11
-        };
-        let mut values = vec![
+    fn hand_written_numbers_match_the_formatter_on_known_cases() {
+        // Ties and near-ties, powers of ten, extremes.
+        let values = [
             0.5,
             1.5,
             2.5,
@@ -317,36 +357,49 @@ mod tests {
             9.99951,
             1e-7,
             0.1 + 0.2,
-        ];
-        values.extend([
             1234.5,
             0.1234565,
             999_999.999_999_5,
             1e11,
             99_999.999_5,
             1e-300,
-        ]);
-        values.extend([7.0, 10.0, 100.0, 1e15, 5e-324, 0.999_95, 0.000_999_95]);
-        for _ in 0..100_000 {
-            let unit = next() as f64 / (1u64 << 53) as f64;
-            let exp = (next() % 80) as i32 - 50;
-            values.push(unit * 10f64.powi(exp));
-            // Decimal ties and near-ties of both precisions.
-            let k = (next() % 2_000_000) as f64;
-            values.push((k + 0.5) / 1e6);
-            values.push((k + 0.5) / 1e3);
-            values.push((k + 0.5) * 10f64.powi(exp));
+            7.0,
+            10.0,
+            100.0,
+            1e15,
+            5e-324,
+            0.999_95,
+            0.000_999_95,
+        ];
+        for x in values {
+            check_numbers(x).unwrap();
         }
-        for &x in &values {
-            for d in [0, 3, 4, 6] {
-                let mut out = Vec::new();
-                write_fixed(&mut out, x, d);
-                assert_eq!(String::from_utf8(out).unwrap(), fixed(x, d), "{x:e} .{d}");
-            }
-            let mut out = Vec::new();
-            write_sci3(&mut out, x);
-            assert_eq!(String::from_utf8(out).unwrap(), format!("{x:.3e}"), "{x:e}");
+    }
+
+    /// Values of every magnitude, and decimal ties and near-ties of both precisions (where
+    /// the hand-written rounding must hand over to the formatter).
+    fn number() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            (0.0..1.0f64, -50..30i32).prop_map(|(unit, exp)| unit * 10f64.powi(exp)),
+            (0..2_000_000u32).prop_map(|k| (f64::from(k) + 0.5) / 1e6),
+            (0..2_000_000u32).prop_map(|k| (f64::from(k) + 0.5) / 1e3),
+            (0..2_000_000u32, -50..30i32)
+                .prop_map(|(k, exp)| (f64::from(k) + 0.5) * 10f64.powi(exp)),
+            // Any bit pattern: negative, subnormal, huge, NaN, infinite.
+            any::<f64>(),
+        ]
+    }
+
+    proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+    #[test]
+    fn hand_written_numbers_match_the_formatter(
+        values in prop::collection::vec(number(), 200)
+    ) {
+        for x in values {
+            check_numbers(x)?;
         }
+    }
     }
 
     #[test]

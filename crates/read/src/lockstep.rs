@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::json::{id_text, reason, Id, Scalar};
 use crate::table::{Header, Row};
-use crate::{non_empty, parse_count, set_entities, Sink};
+use crate::{ident, non_empty, parse_count, set_entities, Records};
 
 /// One record's fields as text, whichever syntax they came in.
 struct Fields {
@@ -82,17 +82,17 @@ struct Record {
     followers: Option<Scalar>,
 }
 
-pub(crate) fn handle_json(doc: &[u8], line: u64, sink: &mut Sink) {
+pub(crate) fn handle_json(doc: &str, line: u64, sink: &mut Records) {
     let r: Record = match crate::json::parse(doc) {
         Ok(r) => r,
-        Err(e) => return sink.reject(line, reason(&e), doc),
+        Err(e) => return sink.reject(line, reason(&e), doc.as_bytes()),
     };
     let scalar = |s: Option<Scalar>| non_empty(s.map(|s| s.0));
     let fields = Fields {
         id: id_text(r.id),
         account: id_text(r.account),
         time: scalar(r.time),
-        platform: r.platform,
+        platform: ident(r.platform),
         kind: r.kind,
         text: non_empty(r.text),
         hashtags: r.hashtags,
@@ -105,7 +105,7 @@ pub(crate) fn handle_json(doc: &[u8], line: u64, sink: &mut Sink) {
         account_created: scalar(r.account_created),
         followers: scalar(r.followers),
     };
-    sink.emit(line, doc, fields.event());
+    sink.emit(line, doc.as_bytes(), fields.event());
 }
 
 /// Column positions of a lockstep CSV.
@@ -128,6 +128,8 @@ pub(crate) struct Columns {
 }
 
 impl Columns {
+    pub(crate) const REQUIRED: &'static str = "id, account, time";
+
     pub(crate) fn find(h: &Header) -> Option<Self> {
         let [id, account, time] = h.find_all(["id", "account", "time"])?;
         Some(Columns {
@@ -151,26 +153,28 @@ impl Columns {
 
     pub(crate) fn event(&self, row: &Row) -> Result<Event, String> {
         // CSV has no null: an empty list cell means "not given", like a missing column.
-        let list = |i| {
-            row.id(i)
-                .map(|s| s.split_whitespace().map(str::to_string).collect())
+        let list = |i, what| -> Result<Option<Vec<String>>, String> {
+            Ok(row
+                .ident(i, what)?
+                .map(|s| s.split_ascii_whitespace().map(str::to_string).collect()))
         };
+        let value = |i| row.value(i).map(|v| v.into_owned());
         Fields {
-            id: row.id(Some(self.id)),
-            account: row.id(Some(self.account)),
-            time: row.id(Some(self.time)),
-            platform: row.id(self.platform),
-            kind: row.id(self.kind),
+            id: row.id(Some(self.id), "id")?,
+            account: row.id(Some(self.account), "account")?,
+            time: value(Some(self.time)),
+            platform: row.id(self.platform, "platform")?,
+            kind: value(self.kind),
             text: row.text(self.text),
-            hashtags: list(self.hashtags),
-            urls: list(self.urls),
-            mentions: list(self.mentions),
-            sound: row.id(self.sound),
-            media: row.id(self.media),
-            parent: row.id(self.parent),
-            parent_account: row.id(self.parent_account),
-            account_created: row.id(self.account_created),
-            followers: row.id(self.followers),
+            hashtags: list(self.hashtags, "hashtags")?,
+            urls: list(self.urls, "urls")?,
+            mentions: list(self.mentions, "mentions")?,
+            sound: row.id(self.sound, "sound")?,
+            media: row.id(self.media, "media")?,
+            parent: row.id(self.parent, "parent")?,
+            parent_account: row.id(self.parent_account, "parent_account")?,
+            account_created: value(self.account_created),
+            followers: value(self.followers),
         }
         .event()
     }

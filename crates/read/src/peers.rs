@@ -34,6 +34,8 @@ pub(crate) struct CoorTweetColumns {
 }
 
 impl CoorTweetColumns {
+    pub(crate) const REQUIRED: &'static str = "object_id, account_id, content_id, timestamp_share";
+
     pub(crate) fn find(h: &Header) -> Option<Self> {
         let [object_id, account_id, content_id, timestamp_share] =
             h.find_all(["object_id", "account_id", "content_id", "timestamp_share"])?;
@@ -51,7 +53,7 @@ impl CoorTweetColumns {
         let time = parse_unix_seconds_lenient(&row.get(self.timestamp_share))?;
         let mut e = Event::new(id, account, time);
         e.kind = Kind::Share;
-        e.parent = Some(row.required(self.object_id, "object_id")?);
+        e.parent = Some(row.required(self.object_id, "parent (object_id)")?);
         Ok(e)
     }
 }
@@ -71,6 +73,9 @@ pub(crate) struct MultimodalColumns {
 }
 
 impl MultimodalColumns {
+    pub(crate) const REQUIRED: &'static str =
+        "account_id, post_id, timestamp and one of url_id, hashtag_id, domain_id, phash_id";
+
     pub(crate) fn find(h: &Header) -> Option<Self> {
         let [account_id, post_id, timestamp] =
             h.find_all(["account_id", "post_id", "timestamp"])?;
@@ -96,11 +101,14 @@ impl MultimodalColumns {
         let time = parse_unix_seconds_lenient(&row.get(self.timestamp))?;
         let mut e = Event::new(id, account, time);
         e.urls = row
-            .id(self.url_id)
+            .ident(self.url_id, "urls (url_id)")?
             .map(|u| vec![format!("id:{u}")])
             .unwrap_or_default();
-        e.hashtags = row.id(self.hashtag_id).map(|t| vec![t]).unwrap_or_default();
-        e.media = row.id(self.phash_id);
+        e.hashtags = row
+            .id(self.hashtag_id, "hashtags (hashtag_id)")?
+            .map(|t| vec![t])
+            .unwrap_or_default();
+        e.media = row.id(self.phash_id, "media (phash_id)")?;
         Ok(e)
     }
 }
@@ -117,6 +125,8 @@ pub(crate) struct CntColumns {
 }
 
 impl CntColumns {
+    pub(crate) const REQUIRED: &'static str = "message_id, user_id, timestamp";
+
     pub(crate) fn find(h: &Header) -> Option<Self> {
         let [message_id, user_id, timestamp] =
             h.find_all(["message_id", "user_id", "timestamp"])?;
@@ -136,17 +146,17 @@ impl CntColumns {
         let account = row.required(self.user_id, "account (user_id)")?;
         let time = parse_unix_seconds_lenient(&row.get(self.timestamp))?;
         let mut e = Event::new(id, account, time);
-        if let Some(parent) = row.id(self.repost_id) {
+        if let Some(parent) = row.id(self.repost_id, "parent (repost_id)")? {
             e.kind = Kind::Share;
             e.parent = Some(parent);
-        } else if let Some(parent) = row.id(self.reply_id) {
+        } else if let Some(parent) = row.id(self.reply_id, "parent (reply_id)")? {
             e.kind = Kind::Reply;
             e.parent = Some(parent);
         }
         e.text = row.text(self.message);
         let urls = row
-            .id(self.urls)
-            .map(|u| u.split_whitespace().map(str::to_string).collect());
+            .ident(self.urls, "urls")?
+            .map(|u| u.split_ascii_whitespace().map(str::to_string).collect());
         set_entities(&mut e, None, None, urls);
         Ok(e)
     }

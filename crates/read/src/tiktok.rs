@@ -10,8 +10,8 @@ use crate::time::parse_time;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::json::{id_text, reason, Id, Lines, Scalar};
-use crate::{non_empty, set_entities, Sink};
+use crate::json::{id_text, reason, Id, Items, Lines, Scalar};
+use crate::{ident, non_empty, set_entities, Records};
 
 /// A response page or a video: one struct for both, so each line is parsed once. `D` is what
 /// `data` holds: a page's videos as raw JSON ([`PageData`], the general path, which parses
@@ -31,8 +31,9 @@ struct Doc<D> {
 
 #[derive(Deserialize)]
 struct PageData<'a> {
+    /// The array, cut into videos in place (see [`Items`]).
     #[serde(borrow)]
-    videos: Option<Vec<&'a RawValue>>,
+    videos: Option<&'a RawValue>,
 }
 
 /// A page's videos parsed along with the page.
@@ -48,12 +49,14 @@ struct ApiError {
     message: Option<String>,
 }
 
-pub(crate) fn handle(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
-    let line = lines.line_of(doc);
+pub(crate) fn handle(doc: &str, lines: &mut Lines, sink: &mut Records) {
+    let line = lines.line_of(doc.as_bytes());
     // A page on one line, or a video object on one line, is parsed once; anything else
-    // (multi-line pages whose videos need their own line numbers, API errors) takes the
-    // general path below.
-    if !doc.trim_ascii_end().contains(&b'\n') {
+    // (multi-line pages whose videos need their own line numbers, API errors, records read
+    // from a copy with invalid UTF-8 replaced) takes the general path below.
+    // (The fast path holds every video of the page at once: only for pages of ordinary
+    // size, so that a huge page of empty videos cannot take gigabytes.)
+    if !sink.replaced && doc.len() <= FAST_PAGE && !doc.trim_ascii_end().contains('\n') {
         match crate::json::parse::<Doc<FastData>>(doc) {
             Ok(Doc {
                 data: Some(FastData {
@@ -68,14 +71,14 @@ pub(crate) fn handle(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
                 // Each video becomes an event or a quarantined record, as on the general path
                 // (all on this one line); a bad video's own text comes from a second, general
                 // parse of the page, done only if there is one.
-                let mut raws: Option<Vec<&RawValue>> = None;
+                let mut raws: Option<Vec<&str>> = None;
                 for (k, v) in videos.into_iter().enumerate() {
                     match video(v) {
-                        Ok(e) => sink.accept(e),
+                        Ok(e) => sink.accept(line, e),
                         Err(reason) => {
                             let raws = raws.get_or_insert_with(|| page_videos(doc));
-                            let raw = raws.get(k).map_or(doc, |r| r.get().as_bytes());
-                            sink.reject(line, reason, raw);
+                            let raw = raws.get(k).copied().unwrap_or(doc);
+                            sink.reject(line, reason, raw.as_bytes());
                         }
                     }
                 }
@@ -83,7 +86,7 @@ pub(crate) fn handle(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
             }
             // A video object, as the general path would take it.
             Ok(v) if v.data.is_none() && v.error.is_none() => {
-                return sink.emit(line, doc, video(v));
+                return sink.emit(line, doc.as_bytes(), video(v));
             }
             _ => {}
         }
@@ -91,46 +94,63 @@ pub(crate) fn handle(doc: &[u8], lines: &mut Lines, sink: &mut Sink) {
     handle_general(doc, line, lines, sink)
 }
 
+/// Pages up to this size take the one-pass path.
+const FAST_PAGE: usize = 1 << 20;
+
 /// A page's videos as raw JSON (empty if `doc` is not a page).
-fn page_videos(doc: &[u8]) -> Vec<&RawValue> {
+fn page_videos(doc: &str) -> Vec<&str> {
     crate::json::parse::<Doc<PageData>>(doc)
         .ok()
         .and_then(|d| d.data)
         .and_then(|d| d.videos)
+        .filter(|v| v.get().starts_with('['))
+        .map(|v| Items::new(v.get()).collect())
         .unwrap_or_default()
 }
 
-fn handle_general(doc: &[u8], line: u64, lines: &mut Lines, sink: &mut Sink) {
+fn handle_general(doc: &str, line: u64, lines: &mut Lines, sink: &mut Records) {
     let parsed: Doc<PageData> = match crate::json::parse(doc) {
         Ok(d) => d,
-        Err(e) => return sink.reject(line, reason(&e), doc),
+        Err(e) => return sink.reject(line, reason(&e), doc.as_bytes()),
     };
     if parsed.data.is_none() && parsed.error.is_none() {
-        return sink.emit(line, doc, video(parsed));
+        return sink.emit(line, doc.as_bytes(), video(parsed));
     }
-    let videos = parsed.data.and_then(|d| d.videos).unwrap_or_default();
-    if videos.is_empty() {
+    let videos = parsed.data.and_then(|d| d.videos);
+    if videos.is_some_and(|v| !v.get().starts_with('[')) {
+        let why = "bad field value: data.videos is not an array";
+        return sink.reject(line, why, doc.as_bytes());
+    }
+    let mut videos = videos
+        .map(|v| Items::new(v.get()))
+        .into_iter()
+        .flatten()
+        .peekable();
+    if videos.peek().is_none() {
         // An empty last page is normal; a failed request is a record we did not get.
         if let Some(err) = parsed.error.filter(|e| e.code.as_deref() != Some("ok")) {
             let code = err.code.unwrap_or_default();
             let message = err.message.unwrap_or_default();
-            sink.reject(line, format!("API error {code:?}: {message}"), doc);
+            sink.reject(
+                line,
+                format!("API error {code:?}: {message}"),
+                doc.as_bytes(),
+            );
         }
         return;
     }
     for raw in videos {
-        let raw = raw.get().as_bytes();
-        let line = lines.line_of(raw);
+        let line = lines.line_of(raw.as_bytes());
         match crate::json::parse(raw) {
-            Ok(v) => sink.emit(line, raw, video::<PageData>(v)),
-            Err(e) => sink.reject(line, reason(&e), raw),
+            Ok(v) => sink.emit(line, raw.as_bytes(), video::<PageData>(v)),
+            Err(e) => sink.reject(line, reason(&e), raw.as_bytes()),
         }
     }
 }
 
 fn video<D>(v: Doc<D>) -> Result<Event, String> {
     let id = id_text(v.id).ok_or("missing id")?;
-    let account = non_empty(v.username).ok_or("missing account (username)")?;
+    let account = ident(v.username).ok_or("missing account (username)")?;
     let time = v.create_time.ok_or("missing time (create_time)")?;
     let mut e = Event::new(id, account, parse_time(&time.0)?);
     e.platform = "tiktok".into();

@@ -14,9 +14,7 @@ fn sha256_hex(path: &Path) -> String {
 }
 
 fn read_err(path: &Path) -> ReadError {
-    let mut events = 0;
-    let mut bad = 0;
-    match read_file(path, &mut |_| events += 1, &mut |_| bad += 1) {
+    match read_file(path, &mut lockstep_read::Collect::default()) {
         Ok(f) => panic!("{} read as {f:?}", path.display()),
         Err(e) => e,
     }
@@ -78,14 +76,23 @@ fn byte_order_mark_is_stripped() {
 fn unknown_csv_header_is_an_error_naming_the_file() {
     let path = sample("unknown_header.csv");
     let msg = read_err(&path).to_string();
-    assert_eq!(
-        msg,
-        format!(
-            "{}: not a recognised format: CSV header has none of the known column sets \
-             (found: a, b, c)",
-            path.display()
-        )
+    let want = format!(
+        "{}: not a recognised format: CSV header has none of the known column sets \
+         (found: a, b, c); accepted: lockstep-csv (id, account, time); x-archive-csv (tweetid, \
+         userid, tweet_time); ",
+        path.display()
     );
+    assert!(msg.starts_with(&want), "{msg}");
+    // Every CSV format is listed with the columns it needs.
+    for f in [
+        "coortweet-csv (object_id, account_id, content_id, timestamp_share)",
+        "coortweet-multimodal-csv (account_id, post_id, timestamp and one of url_id",
+        "cnt-csv (message_id, user_id, timestamp)",
+        "rtweet-csv (status_id, created_at, screen_name or user_id)",
+        "crowdtangle-csv (date, account.url or account.id",
+    ] {
+        assert!(msg.contains(f), "{msg} lacks {f}");
+    }
 }
 
 #[test]
@@ -196,7 +203,9 @@ fn discover_walks_directories_in_order() {
         root.join("d/e.tsv"),
     ])
     .unwrap();
+    assert!(found.skipped.is_empty(), "{:?}", found.skipped);
     let rel: Vec<String> = found
+        .files
         .iter()
         .map(|p| p.strip_prefix(root).unwrap().display().to_string())
         .collect();
@@ -218,6 +227,60 @@ fn discover_walks_directories_in_order() {
         err.to_string().contains(&missing.display().to_string()),
         "{err}"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn discovery_survives_loops_fifos_and_unreadable_entries() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("data/sub")).unwrap();
+    fs::write(root.join("data/a.csv"), "x").unwrap();
+    fs::write(root.join("data/sub/b.csv"), "x").unwrap();
+    // A link back up the tree: walking it naively never ends (ELOOP in the old walker).
+    symlink(root.join("data"), root.join("data/sub/up")).unwrap();
+    let fifo = root.join("data/pipe.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let locked = root.join("data/locked.csv");
+    fs::write(&locked, "x").unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+    let root_user = fs::File::open(&locked).is_ok();
+    let found = discover(&[root.join("data")]).unwrap();
+    let rel = |p: &Path| p.strip_prefix(root).unwrap().display().to_string();
+    let files: Vec<String> = found.files.iter().map(|p| rel(p)).collect();
+    let mut want = vec!["data/a.csv", "data/sub/b.csv"];
+    if root_user {
+        want.insert(1, "data/locked.csv");
+    }
+    assert_eq!(files, want);
+    let skipped: Vec<(String, &str)> = found
+        .skipped
+        .iter()
+        .map(|(p, why)| (rel(p), why.as_str()))
+        .collect();
+    assert!(
+        skipped
+            .iter()
+            .any(|(p, why)| p == "data/sub/up" && why.contains("loop")),
+        "{skipped:?}"
+    );
+    if made.is_ok_and(|s| s.success()) {
+        assert!(
+            skipped
+                .iter()
+                .any(|(p, why)| p == "data/pipe.csv" && why.contains("FIFO")),
+            "{skipped:?}"
+        );
+    }
+    if !root_user {
+        assert!(
+            skipped
+                .iter()
+                .any(|(p, why)| p == "data/locked.csv" && why.contains("cannot read")),
+            "{skipped:?}"
+        );
+    }
 }
 
 #[test]

@@ -345,3 +345,144 @@ fn lockstep_media_field_in_json_and_csv() {
     );
     assert_eq!(read(&csv).events[0].media.as_deref(), Some("phash:ff00"));
 }
+
+#[test]
+fn x_archive_csv_newer_releases() {
+    // The 31-column layout of the 2019–2021 releases: hashed user ids, `True`/`False`,
+    // times with and without seconds, Python-repr lists, `absent` coordinates, `0.0` counts.
+    let r = read_sample("x_archive_2020.csv");
+    assert_eq!(r.file.format, Format::XArchiveCsv);
+    let h1 = "ygQRwhQRrh1+6N7J6IMFnzWgqUGimWqg0KZptLpxDY=";
+    let h2 = "0OvJRirnL32w7blCoMRthk30yPlXapfIPFac4Eyje0k=";
+    let mut post = Event::new("898925911294132224", h1, 1_503_155_580_000);
+    post.platform = "x".into();
+    post.text = Some("Un mensaje del archivo real".into());
+    post.urls = strings(&["http://dlvr.it/PgB3PP"]);
+    post.account_created_ms = Some(1_480_809_600_000);
+    post.followers = Some(17);
+    assert_eq!(r.events[0], post);
+
+    let rt = &r.events[1];
+    assert_eq!((rt.account.as_str(), rt.kind), (h2, Kind::Share));
+    assert_eq!(rt.time_ms, 1_503_155_622_000);
+    assert_eq!(rt.parent.as_deref(), Some("898925911294132224"));
+    assert_eq!(rt.parent_account.as_deref(), Some(h1));
+    assert_eq!(rt.hashtags, strings(&["uno", "dos"]));
+    assert_eq!(rt.mentions, strings(&[h1]));
+    assert_eq!(rt.followers, Some(758));
+
+    let reply = &r.events[2];
+    assert_eq!(reply.kind, Kind::Reply);
+    assert_eq!(reply.parent_account.as_deref(), Some(h1));
+
+    let quote = &r.events[3];
+    assert_eq!(
+        (quote.account.as_str(), quote.kind),
+        ("1234567890", Kind::Post)
+    );
+    assert_eq!(
+        quote.urls,
+        strings(&["https://x.com/i/status/898925911294132224"])
+    );
+    assert_eq!(quote.followers, Some(1200));
+    assert_quarantined(&r.bad, &[(6, "unparseable time")]);
+}
+
+#[test]
+fn rtweet_csv() {
+    let r = read_sample("rtweet.csv");
+    assert_eq!(r.file.format, Format::RtweetCsv);
+    assert_eq!(r.events.len(), 4);
+    let mut post = Event::new("1100000000000000001", "alpha", 1_550_502_286_000);
+    post.platform = "x".into();
+    post.text = Some("Vote #Tag1 https://t.co/a".into());
+    post.hashtags = strings(&["Tag1"]);
+    post.urls = strings(&["https://news.example/a"]);
+    post.followers = Some(120);
+    post.account_created_ms = Some(1_420_070_400_000);
+    assert_eq!(r.events[0], post);
+
+    let rt = &r.events[1];
+    assert_eq!((rt.account.as_str(), rt.kind), ("beta", Kind::Share));
+    assert_eq!(rt.parent.as_deref(), Some("1100000000000000001"));
+    assert_eq!(rt.parent_account.as_deref(), Some("alpha"));
+    assert_eq!(rt.mentions, strings(&["alpha"]));
+    assert!(rt.urls.is_empty());
+
+    let reply = &r.events[2];
+    assert_eq!(reply.kind, Kind::Reply);
+    assert_eq!(reply.parent.as_deref(), Some("1100000000000000001"));
+    assert_eq!(reply.parent_account.as_deref(), Some("alpha"));
+    assert_eq!(
+        reply.text.as_deref(),
+        Some("@alpha agreed,\nwith a second line")
+    );
+    assert_eq!(reply.followers, None);
+
+    let quote = &r.events[3];
+    assert_eq!(quote.kind, Kind::Post);
+    assert_eq!(quote.hashtags, strings(&["Tag1", "Tag2"]));
+    assert_eq!(
+        quote.urls,
+        strings(&["https://x.com/i/status/1100000000000000001"])
+    );
+    // Numbered by physical line: the reply's text spans two.
+    assert_quarantined(
+        &r.bad,
+        &[
+            (7, "written as a floating-point number"),
+            (8, "missing time"),
+        ],
+    );
+}
+
+#[test]
+fn crowdtangle_link_shares_from_coornet() {
+    let r = read_sample("crowdtangle_coornet.csv");
+    assert_eq!(r.file.format, Format::CrowdTangleCsv);
+    let page = "https://www.facebook.com/100000000000001";
+    let mut share = Event::new("11111|2000000000000001", page, 1_588_602_181_000);
+    share.platform = "facebook".into();
+    share.text = Some("Read this, #Vote".into());
+    share.hashtags = strings(&["Vote"]);
+    share.urls = strings(&["https://news.example/a"]);
+    share.followers = Some(5000);
+    assert_eq!(r.events[0], share);
+    // CooRnet unnests a post's links into rows of their own.
+    assert_eq!(r.events[1].id, share.id);
+    assert_eq!(r.events[1].urls, strings(&["https://other.example/b"]));
+
+    let insta = &r.events[2];
+    assert_eq!(insta.account, "https://www.instagram.com/insta_acct");
+    assert_eq!(insta.platform, "instagram");
+    assert_eq!(insta.time_ms, 1_588_602_221_000);
+    assert_eq!(insta.text.as_deref(), Some("caption from instagram #Vote"));
+    assert_eq!(insta.followers, Some(12_000));
+    assert_eq!(r.events.len(), 3);
+    assert_quarantined(
+        &r.bad,
+        &[
+            (5, "account.url is \"https://facebook.com/null\""),
+            (6, "unparseable time"),
+            (7, "expected 27 fields, found 3"),
+        ],
+    );
+}
+
+#[test]
+fn crowdtangle_without_urls_uses_account_ids_and_is_told_from_lockstep() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ct.csv");
+    std::fs::write(
+        &path,
+        "id,date,account.id,platform,expandedLinks.expanded\n\
+         1|2,2020-05-04 14:23:01,777,Instagram,https://n.example/x\n",
+    )
+    .unwrap();
+    let r = read(&path);
+    assert_eq!(r.file.format, Format::CrowdTangleCsv);
+    let e = &r.events[0];
+    assert_eq!((e.id.as_str(), e.account.as_str()), ("1|2", "777"));
+    assert_eq!(e.platform, "instagram");
+    assert_eq!(e.urls, strings(&["https://n.example/x"]));
+}

@@ -1,4 +1,4 @@
-//! The peers' real data files in /work/shared/data must load unchanged. Absent files fail.
+//! The peers' real data files in testdata/real (copies of public datasets) must load unchanged.
 
 mod common;
 
@@ -10,7 +10,7 @@ use lockstep_read::Format;
 
 fn shared(name: &str) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
+        .join("../../testdata/real")
         .join(name);
     assert!(path.is_file(), "missing test data {}", path.display());
     path

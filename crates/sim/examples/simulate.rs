@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let out = args.first().map(String::as_str).unwrap_or("sim-out");
     let mut scenario = match args.get(2) {

@@ -1,11 +1,13 @@
 //! Planted campaigns: the order-driven promotion network, the comment flood, the smear
-//! cluster, scripted influencers and the copy-paste bots. Their ordinary-looking posts
-//! (history, camouflage) come from [`crate::organic`]; this module adds the coordinated part.
+//! cluster, influencers and the copy-paste bots. Their ordinary-looking posts (history,
+//! camouflage) come from [`crate::organic`]; this module adds the coordinated part. Briefed
+//! influencers are in [`crate::influencer`]; the old scripted ones (`influencer.script`) here.
 
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_pcg::Pcg64;
 
+use crate::influencer;
 use crate::sample::{chance, lognormal, poisson, round_random, stream};
 use crate::text::{self, Caption};
 use crate::world::{
@@ -13,7 +15,7 @@ use crate::world::{
 };
 
 /// Lines the coordinator mixes into orders (`{c}` full name, `{s}` surname).
-const NETWORK_LINES: &[&str] = &[
+pub(crate) const NETWORK_LINES: &[&str] = &[
     "{c} este singurul care iubește cu adevărat România",
     "Pe 24 noiembrie votăm {c}",
     "Suveranitate, demnitate și credință pentru poporul român",
@@ -41,7 +43,7 @@ const NETWORK_CALLS: &[&str] = &[
     "Scrie DA în comentarii!",
 ];
 
-const NETWORK_TAGS: &[&str] = &[
+pub(crate) const NETWORK_TAGS: &[&str] = &[
     "suveranitate",
     "romaniamea",
     "prezidentiale2024",
@@ -106,18 +108,23 @@ fn surname(display: &str) -> &str {
     display.rsplit(' ').next().unwrap_or(display)
 }
 
-fn fill(template: &str, display: &str) -> String {
+pub(crate) fn fill(template: &str, display: &str) -> String {
     template
         .replace("{c}", display)
         .replace("{s}", surname(display))
 }
 
-/// The campaigns' candidates, resolved to indices once.
+/// The campaigns' candidates, resolved to indices once, and the creators' styles.
 pub(crate) struct Campaigns {
     network: u8,
     flood: u8,
     smear_target: u8,
     bots: u8,
+    creators: Vec<influencer::Style>,
+    /// Each network member's median execution delay (seconds), and whether they execute
+    /// only occasionally.
+    member_delay: Vec<f64>,
+    occasional: Vec<bool>,
 }
 
 impl Campaigns {
@@ -130,13 +137,47 @@ impl Campaigns {
             flood: idx(&sc.comment_flood.candidate),
             smear_target: idx(&sc.smear.target),
             bots: idx(&sc.copypasta.candidate),
+            creators: w
+                .ranges
+                .influencer
+                .clone()
+                .map(|i| influencer::Style::draw(w, i))
+                .collect(),
+            member_delay: w
+                .ranges
+                .network
+                .clone()
+                .map(|i| {
+                    let net = &sc.network;
+                    if net.delay_member_sigma > 0.0 {
+                        let mut rng = stream(sc.seed, "network.pace", i as u64);
+                        lognormal(&mut rng, net.delay_median_s, net.delay_member_sigma)
+                    } else {
+                        net.delay_median_s
+                    }
+                })
+                .collect(),
+            occasional: w
+                .ranges
+                .network
+                .clone()
+                .map(|i| {
+                    let share = sc.network.occasional_share;
+                    share > 0.0
+                        && chance(&mut stream(sc.seed, "network.occasional", i as u64), share)
+                })
+                .collect(),
         }
     }
 
     pub fn videos(&self, w: &World, day: usize, out: &mut Vec<Video>) {
         self.network_orders(w, day, out);
         self.smear(w, day, out);
-        influencer_scripts(w, day, out);
+        if w.sc.influencer.script {
+            influencer_scripts(w, day, out);
+        } else {
+            influencer::videos(w, &self.creators, day, out);
+        }
         self.copypasta(w, day, out);
     }
 
@@ -167,20 +208,29 @@ impl Campaigns {
             let template =
                 order_caption(&mut rng, &candidate.display, &candidate.tags, &net.marker);
             let sound = sound_id("network", order);
-            for i in w.ranges.network.clone() {
-                if !chance(&mut rng, participation) {
+            for (j, i) in w.ranges.network.clone().enumerate() {
+                let p = if self.occasional[j] {
+                    net.occasional_participation
+                } else {
+                    participation
+                };
+                if !chance(&mut rng, p) {
                     continue;
                 }
                 let delay = if chance(&mut rng, net.straggler_share) {
                     rng.gen_range(3600.0..(net.straggler_max_hours * 3600.0).max(3601.0))
                 } else {
-                    lognormal(&mut rng, net.delay_median_s, net.delay_sigma)
-                };
+                    lognormal(&mut rng, self.member_delay[j], net.delay_sigma)
+                }
+                .min(net.delay_max_hours * 3600.0);
                 let mut cap = template.clone();
                 if chance(&mut rng, net.edit_rate) {
-                    for _ in 0..1 + poisson(&mut rng, 0.7) {
+                    for _ in 0..1 + poisson(&mut rng, net.extra_edits) {
                         text::edit(&mut rng, &mut cap);
                     }
+                }
+                if net.personal_words > 0.0 || net.personal_tags > 0.0 {
+                    personalise(w, &mut rng, i, &mut cap);
                 }
                 if !chance(&mut rng, net.marker_rate) && !w.accounts[i].marker {
                     cap.tags.retain(|t| !t.eq_ignore_ascii_case(&net.marker));
@@ -322,6 +372,28 @@ impl Campaigns {
     }
 }
 
+/// Makes an executed caption the member's own: a Poisson number (`network.personal_words`) of
+/// their words put in at its start, its end or between two of its words, and of their tags
+/// (`network.personal_tags`: a home topic or a generic tag).
+fn personalise(w: &World, rng: &mut Pcg64, member: usize, cap: &mut Caption) {
+    let net = &w.sc.network;
+    for _ in 0..poisson(rng, net.personal_words) {
+        let word = w.vocab.word(rng).to_string();
+        let at = rng.gen_range(0..=cap.words.len());
+        cap.words.insert(at, word);
+    }
+    for _ in 0..poisson(rng, net.personal_tags) {
+        let tag = if chance(rng, 0.5) {
+            let topics = &w.accounts[member].topics;
+            w.vocab.tags[topics[rng.gen_range(0..topics.len())] as usize].clone()
+        } else {
+            let generic = text::GENERIC_TAGS;
+            generic[rng.gen_range(0..generic.len())].0.to_string()
+        };
+        cap.push_tag(&tag);
+    }
+}
+
 /// Share of `day` after activation, or `None` before it.
 fn active_part(w: &World, day: usize) -> Option<f64> {
     let from = w.day_start(day).max(w.activation);
@@ -382,7 +454,8 @@ fn slogan(rng: &mut Pcg64, display: &str, edit_rate: f64) -> String {
     cap.render()
 }
 
-/// Paid influencers: each brief's script, lightly edited, posted somewhere within a day.
+/// Scripted influencers (`influencer.script = true`, the old behaviour): each brief's script,
+/// lightly edited, posted somewhere within a day.
 fn influencer_scripts(w: &World, day: usize, out: &mut Vec<Video>) {
     let inf = &w.sc.influencer;
     if inf.briefs == 0 || inf.start.0 >= w.end {

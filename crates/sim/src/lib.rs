@@ -7,15 +7,19 @@
 //!
 //! The default scenario is Romania's 2024 presidential first round: an organic population
 //! with heavy-tailed activity and all candidates in its talk; hard negatives that look
-//! coordinated but are not (trending events, viral sounds, challenges, volunteers); and five
-//! planted campaigns (an order-driven network with sleepers switched on at one date, a
-//! comment-only flood, a smear cluster, scripted influencers, copy-paste bots).
+//! coordinated but are not (trending events, viral sounds, challenges, volunteers, genuine
+//! supporters who use the campaigns' tags); and five planted campaigns (an order-driven
+//! network with sleepers switched on at one date, a comment-only flood, a smear cluster, paid
+//! influencers posting a brief in their own words, copy-paste bots). `romania-2024-hard` is the
+//! same case with personalised orders, long-tailed delays and more supporters.
 //!
 //! Output is a pure function of the scenario: every population draws from its own seeded
 //! stream, events are generated day by day and written as they are finalised, so memory is
 //! O(accounts + one day's events) and the same seed gives byte-identical files.
 
 mod campaigns;
+mod error;
+mod influencer;
 mod negatives;
 mod organic;
 mod sample;
@@ -27,14 +31,15 @@ mod writer;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::Context;
 use serde::Serialize;
 
+pub use error::SimError;
 pub use scenario::{
     scenario_names, CandidateKnobs, Challenge, CommentFlood, Copypasta, Influencer, Network,
-    Organic, Scenario, Size, Smear, Timestamp, Trend, ViralSound, Volunteer,
+    Organic, Scenario, Size, Smear, Supporter, Timestamp, Trend, ViralSound, Volunteer,
 };
 
+use error::At;
 use world::{Role, VideoRef, World, DAY};
 
 /// Counts of what a run wrote.
@@ -60,7 +65,7 @@ pub struct SimSummary {
 }
 
 /// Generates the scenario's data set into `out_dir` (created if needed).
-pub fn simulate(scenario: &Scenario, out_dir: &Path) -> anyhow::Result<SimSummary> {
+pub fn simulate(scenario: &Scenario, out_dir: &Path) -> Result<SimSummary, SimError> {
     scenario.validate()?;
     let mut world = World::new(scenario);
     // Planning the hard negatives labels accounts; from here on the world is read-only.
@@ -68,7 +73,7 @@ pub fn simulate(scenario: &Scenario, out_dir: &Path) -> anyhow::Result<SimSummar
     let world = world;
     let campaigns = campaigns::Campaigns::new(&world);
 
-    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    std::fs::create_dir_all(out_dir).at(out_dir, "create")?;
     let mut out = writer::Output::create(&out_dir.join("data"), scenario.seed, scenario.gzip)?;
     let n = world.accounts.len();
     let mut seen = vec![false; n];
@@ -112,7 +117,8 @@ pub fn simulate(scenario: &Scenario, out_dir: &Path) -> anyhow::Result<SimSummar
     // Whatever is still pending falls after the end of the period: it is not collected.
     let written = out.finish(&world)?;
     let accounts = writer::write_truth(&out_dir.join("truth.csv"), &world, &seen)?;
-    std::fs::write(out_dir.join("scenario.toml"), scenario.to_toml()?)?;
+    let scenario_toml = out_dir.join("scenario.toml");
+    std::fs::write(&scenario_toml, scenario.to_toml()?).at(&scenario_toml, "write")?;
 
     let mut roles: BTreeMap<Role, usize> = BTreeMap::new();
     let mut by_campaign: BTreeMap<&str, (usize, u64)> = BTreeMap::new();

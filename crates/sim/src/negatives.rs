@@ -1,5 +1,6 @@
 //! Hard negatives: organic behaviour that looks coordinated — trending events, viral sounds,
-//! caption-template challenges and volunteer communities. Their accounts are organic in the
+//! caption-template challenges, volunteer communities and genuine supporters who use the
+//! campaigns' own hashtags and link. Their accounts are organic in the
 //! truth, labelled with the behaviour so evaluations can count false positives per kind.
 
 use std::collections::HashSet;
@@ -8,6 +9,7 @@ use rand::seq::{index, SliceRandom};
 use rand::Rng;
 use rand_pcg::Pcg64;
 
+use crate::campaigns;
 use crate::organic;
 use crate::sample::{chance, exponential, poisson, stream};
 use crate::text::{self, Caption};
@@ -146,6 +148,18 @@ const VOLUNTEER_PHRASES: &[&str] = &[
     "echipa lui {c} e pregătită",
 ];
 
+/// What genuine supporters say about their candidate (`{c}` full name, `{s}` surname).
+const SUPPORTER_PHRASES: &[&str] = &[
+    "eu îl votez pe {c} și nu mă ascund",
+    "am ascultat iar interviul cu {s}, omul ăsta are dreptate",
+    "{s} spune lucruri pe care nimeni nu le spune",
+    "de ce {c}? pentru că vorbește despre hrană și apă",
+    "am convins-o și pe mama să-l voteze pe {s}",
+    "{c} e alegerea mea, respect și alte păreri",
+    "la noi în sat toată lumea vorbește de {s}",
+    "nu sunt plătit de nimeni, doar cred în {c}",
+];
+
 /// One trending event: who posts its hashtag, and when.
 struct TrendEvent {
     kind: &'static EventKind,
@@ -168,6 +182,7 @@ pub(crate) struct Negatives {
     viral: Vec<Spread>,
     challenges: Vec<Spread>,
     volunteers: Vec<u32>,
+    supporters: Vec<u32>,
 }
 
 fn label(w: &mut World, i: u32, role: Role) {
@@ -214,6 +229,22 @@ impl Negatives {
         for &i in &volunteers {
             label(w, i, Role::Volunteer);
         }
+        // Supporters are taken next, exclusively too: each is one ordinary account that likes
+        // the candidate, whatever its interests.
+        let mut supporters = Vec::new();
+        if let Some(c) = w.candidate_index(&sc.supporter.candidate) {
+            let take = sc.supporter.size.resolve(n).min(free.len());
+            for i in free.split_off(free.len() - take) {
+                let a = &mut w.accounts[i as usize];
+                a.candidate = c;
+                a.politics = a.politics.max(0.3);
+                supporters.push(i);
+            }
+        }
+        supporters.sort_unstable();
+        for &i in &supporters {
+            label(w, i, Role::Supporter);
+        }
 
         let fans: Vec<u32> = {
             let take = sc.trend.fans.resolve(n).min(free.len() / 2);
@@ -233,6 +264,7 @@ impl Negatives {
             viral,
             challenges,
             volunteers,
+            supporters,
         }
     }
 
@@ -269,6 +301,14 @@ impl Negatives {
             for _ in 0..poisson(&mut rng, vol.posts_per_day * vol.intensity * ramp) {
                 let t = w.time_in_day(&mut rng, day);
                 out.push(volunteer_post(w, &mut rng, i, t));
+            }
+        }
+        // Supporters too, each on their own clock: the campaign days are ordinary days to them.
+        let mut rng = stream(seed, "supporter.posts", day as u64);
+        for &i in &self.supporters {
+            for _ in 0..poisson(&mut rng, w.sc.supporter.posts_per_day * ramp) {
+                let t = w.time_in_day(&mut rng, day);
+                out.push(supporter_post(w, &mut rng, i, t));
             }
         }
     }
@@ -475,6 +515,55 @@ fn volunteer_post(w: &World, rng: &mut Pcg64, i: u32, t: i64) -> Video {
     let mut generic = Vec::new();
     text::generic_tags(rng, 0.6, &mut generic);
     generic.iter().for_each(|g| cap.push_tag(g));
+    let mut v = w.video(rng, i, t, &cap);
+    v.sound = w.organic_sound(rng);
+    v.flags |= POLITICAL;
+    v.candidate = a.candidate;
+    v
+}
+
+fn supporter_post(w: &World, rng: &mut Pcg64, i: u32, t: i64) -> Video {
+    let sp = &w.sc.supporter;
+    let a = &w.accounts[i as usize];
+    let c = &w.candidates[a.candidate as usize];
+    let mut cap = Caption::default();
+    w.vocab.words(rng, 0..5, &mut cap.words);
+    let line = if chance(rng, sp.slogan_share) {
+        campaigns::NETWORK_LINES[rng.gen_range(0..campaigns::NETWORK_LINES.len())]
+    } else {
+        SUPPORTER_PHRASES[rng.gen_range(0..SUPPORTER_PHRASES.len())]
+    };
+    let at = rng.gen_range(0..=cap.words.len());
+    let words: Vec<String> = campaigns::fill(line, &c.display)
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    cap.words.splice(at..at, words);
+    if chance(rng, 0.3) {
+        cap.words
+            .push(text::emoji(rng).repeat(rng.gen_range(1..=3)));
+    }
+    if chance(rng, sp.link_share) {
+        cap.words.push(sp.link.clone());
+    }
+    if chance(rng, sp.campaign_tag) {
+        cap.push_tag(&w.sc.influencer.hashtag);
+    }
+    if chance(rng, sp.marker_tag) {
+        cap.push_tag(&w.sc.network.marker);
+    }
+    if chance(rng, 0.8) {
+        cap.push_tag(&c.tags[0]);
+    }
+    for tag in campaigns::NETWORK_TAGS {
+        if chance(rng, 0.1) {
+            cap.push_tag(tag);
+        }
+    }
+    let mut generic = Vec::new();
+    text::generic_tags(rng, 0.8, &mut generic);
+    generic.iter().for_each(|g| cap.push_tag(g));
+    cap.tags.shuffle(rng);
     let mut v = w.video(rng, i, t, &cap);
     v.sound = w.organic_sound(rng);
     v.flags |= POLITICAL;

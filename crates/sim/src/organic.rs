@@ -11,7 +11,7 @@ use rand_pcg::Pcg64;
 
 use crate::sample::{chance, lognormal, poisson, stream, weighted};
 use crate::text::{self, Caption};
-use crate::world::{Comment, Video, VideoRef, World, CAMPAIGN, NETWORK, NONE, POLITICAL};
+use crate::world::{Comment, Role, Video, VideoRef, World, CAMPAIGN, NETWORK, NONE, POLITICAL};
 
 /// Ways people talk about a candidate (`{c}`), for and against.
 const POLITICAL_PHRASES: &[&str] = &[
@@ -147,7 +147,11 @@ pub(crate) fn post(w: &World, rng: &mut Pcg64, author: u32, time: i64) -> Video 
     }
     let mut v = w.video(rng, author, time, &cap);
     v.mentions = mentions;
-    v.sound = w.organic_sound(rng);
+    v.sound = if a.role == Role::Influencer && !w.sc.influencer.script {
+        w.creator_sound(rng, author)
+    } else {
+        w.organic_sound(rng)
+    };
     if !a.role.is_organic() {
         v.flags |= CAMPAIGN;
         if a.role.in_network() {

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::path::Path;
 
-use anyhow::{bail, Context};
+use crate::error::SimError;
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
 /// Unix seconds (UTC). Written as RFC 3339; read from an RFC 3339 string, a plain date, a TOML
@@ -15,10 +15,13 @@ use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
-    pub fn parse(s: &str) -> anyhow::Result<Timestamp> {
+    pub fn parse(s: &str) -> Result<Timestamp, SimError> {
         lockstep_core::parse_time_ms(s)
             .map(|ms| Timestamp(ms.div_euclid(1000)))
-            .map_err(anyhow::Error::msg)
+            .map_err(|message| SimError::Time {
+                text: s.to_string(),
+                message,
+            })
     }
 }
 
@@ -299,12 +302,22 @@ pub struct Network {
     pub orders_per_day: f64,
     /// Chance a member executes an order.
     pub participation: f64,
+    /// Share of members who execute only now and then: each order with chance
+    /// `occasional_participation` instead (the network's long tail of barely active members).
+    pub occasional_share: f64,
+    pub occasional_participation: f64,
     /// Execution delay after the order: lognormal median (seconds) and sigma.
     pub delay_median_s: f64,
     pub delay_sigma: f64,
+    /// Members' own pace: each member's median delay is `delay_median_s` times a lognormal
+    /// factor of this sigma, drawn once (0: everyone shares the median). Habitually slow
+    /// members execute minutes to hours after the others, order after order.
+    pub delay_member_sigma: f64,
     /// Members who execute hours later (uniform up to `straggler_max_hours`).
     pub straggler_share: f64,
     pub straggler_max_hours: f64,
+    /// No execution comes later than this after its order (caps the lognormal's tail).
+    pub delay_max_hours: f64,
     /// Share of members' posts after activation that are ordinary-looking camouflage.
     pub camouflage_share: f64,
     /// The marker hashtag, its rate on order posts, and the members who tag everything with it.
@@ -313,8 +326,16 @@ pub struct Network {
     pub marker_accounts: f64,
     /// Chance a participant uses the order's sound.
     pub sound_share: f64,
-    /// Chance a participant edits the caption (word swaps, drops, emoji, case, tag order).
+    /// Chance a participant edits the caption (word swaps, drops, emoji, case, tag order), and
+    /// the mean number of edits beyond the first (Poisson).
     pub edit_rate: f64,
+    pub extra_edits: f64,
+    /// Mean number of the member's own words (Poisson) put into each executed caption:
+    /// personalised copies, not just edited ones.
+    pub personal_words: f64,
+    /// Mean number of the member's own tags (Poisson; their home topics or generic ones)
+    /// added to each executed caption, so that executions rarely share one tag set.
+    pub personal_tags: f64,
     /// The extra wave the day before the vote.
     pub eve_orders: usize,
     pub eve_participation: f64,
@@ -335,16 +356,23 @@ impl Default for Network {
             new_activity: 0.05,
             orders_per_day: 3.0,
             participation: 0.6,
+            occasional_share: 0.0,
+            occasional_participation: 0.1,
             delay_median_s: 40.0,
             delay_sigma: 1.0,
+            delay_member_sigma: 0.0,
             straggler_share: 0.05,
             straggler_max_hours: 6.0,
+            delay_max_hours: 24.0,
             camouflage_share: 0.2,
             marker: "cg11".into(),
             marker_rate: 0.95,
             marker_accounts: 0.25,
             sound_share: 0.85,
             edit_rate: 0.9,
+            extra_edits: 0.7,
+            personal_words: 0.0,
+            personal_tags: 0.0,
             eve_orders: 6,
             eve_participation: 0.85,
             template_names: 0.4,
@@ -415,20 +443,40 @@ impl Default for Smear {
     }
 }
 
-/// Campaign: paid influencers posting a script on their own time within a day.
+/// Campaign: paid creators with ordinary histories, briefed with a hashtag, a few days and a
+/// message — not a text. On each campaign day each creator who takes part writes the message
+/// in their own words and posts it at their own moment within a window of a few hours.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Influencer {
     pub size: Size,
+    /// The campaign hashtag every campaign post carries.
     pub hashtag: String,
-    pub start: Timestamp,
-    /// Script briefs sent out (spread from `start` to the vote) and the chance each is posted.
-    pub briefs: usize,
+    /// The campaign days (their UTC dates count; a day outside the period is skipped).
+    pub days: Vec<Timestamp>,
+    /// Chance a creator posts on a campaign day: each creator has their own, drawn uniformly
+    /// in `participation ± participation_spread` (clamped to 0..=1).
     pub participation: f64,
-    /// Each scripted post lands somewhere in this window after its brief.
-    pub window_hours: f64,
-    /// Views multiplier against an ordinary account.
+    pub participation_spread: f64,
+    /// Local hour at which a campaign day's posting window opens, drawn per day between these.
+    pub open_hour_min: f64,
+    pub open_hour_max: f64,
+    /// Length of a campaign day's posting window: each creator posts at their own moment in it.
+    pub post_window_hours: f64,
+    /// Creators' ordinary pace: median videos per day (lognormal with `posts_sigma`).
+    pub posts_per_day_median: f64,
+    pub posts_sigma: f64,
+    /// Views multiplier against an ordinary account (a proxy for followers).
     pub reach: f64,
+    /// The old behaviour: every creator posts one shared, lightly edited script per brief
+    /// (`briefs` spread from `start` to the vote, each within `window_hours` of its brief,
+    /// each with chance `participation`). `days`, `participation_spread`, the window hours and
+    /// the creators' pace are then unused.
+    pub script: bool,
+    /// Script mode only: the first brief, the number of briefs and each post's window.
+    pub start: Timestamp,
+    pub briefs: usize,
+    pub window_hours: f64,
 }
 
 impl Default for Influencer {
@@ -436,11 +484,59 @@ impl Default for Influencer {
         Influencer {
             size: Size::Fraction(0.002),
             hashtag: "echilibrusiverticalitate".into(),
+            days: vec![
+                Timestamp(1_731_456_000), // 2024-11-13
+                Timestamp(1_731_888_000), // 2024-11-18
+                Timestamp(1_732_233_600), // 2024-11-22
+            ],
+            participation: 0.7,
+            participation_spread: 0.1,
+            open_hour_min: 12.0,
+            open_hour_max: 18.0,
+            post_window_hours: 4.0,
+            posts_per_day_median: 0.8,
+            posts_sigma: 0.5,
+            reach: 30.0,
+            script: false,
             start: Timestamp(1_731_456_000), // 2024-11-13
             briefs: 4,
-            participation: 0.75,
             window_hours: 24.0,
-            reach: 30.0,
+        }
+    }
+}
+
+/// Hard negative: genuine supporters of a candidate who use the campaigns' hashtags (the
+/// influencers' tag, the network's marker and tags) and the candidate's link in their own
+/// posts, each on their own clock over the weeks — never together on the campaign days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Supporter {
+    pub size: Size,
+    pub candidate: String,
+    /// Posts about the candidate per supporter per day (rising towards the vote), on top of
+    /// their ordinary posts.
+    pub posts_per_day: f64,
+    /// Chance such a post carries the influencer campaign's hashtag, the network's marker.
+    pub campaign_tag: f64,
+    pub marker_tag: f64,
+    /// Chance it quotes one of the network's slogans (as fans repeat them).
+    pub slogan_share: f64,
+    /// Chance it carries `link` (the candidate's page).
+    pub link_share: f64,
+    pub link: String,
+}
+
+impl Default for Supporter {
+    fn default() -> Self {
+        Supporter {
+            size: Size::Fraction(0.003),
+            candidate: "georgescu".into(),
+            posts_per_day: 0.3,
+            campaign_tag: 0.7,
+            marker_tag: 0.25,
+            slogan_share: 0.3,
+            link_share: 0.15,
+            link: "https://calingeorgescu.ro".into(),
         }
     }
 }
@@ -496,6 +592,7 @@ pub struct Scenario {
     pub viral_sound: ViralSound,
     pub challenge: Challenge,
     pub volunteer: Volunteer,
+    pub supporter: Supporter,
     pub network: Network,
     pub comment_flood: CommentFlood,
     pub smear: Smear,
@@ -535,6 +632,7 @@ impl Default for Scenario {
             viral_sound: ViralSound::default(),
             challenge: Challenge::default(),
             volunteer: Volunteer::default(),
+            supporter: Supporter::default(),
             network: Network::default(),
             comment_flood: CommentFlood::default(),
             smear: Smear::default(),
@@ -547,7 +645,7 @@ impl Default for Scenario {
 
 /// Names accepted by [`Scenario::by_name`].
 pub fn scenario_names() -> &'static [&'static str] {
-    &["romania-2024"]
+    &["romania-2024", "romania-2024-hard"]
 }
 
 impl Scenario {
@@ -556,25 +654,63 @@ impl Scenario {
         Scenario::default()
     }
 
+    /// The same case, harder. The network's members make each order's caption their own
+    /// (every one edits it, five edits on average, and puts in seven words and one or two tags of
+    /// their own: pairs of executions share a fifth of their word bigrams, not half), execute
+    /// on their own clock (each member's median delay is lognormal around a minute with sigma
+    /// 2.5 — one in five is habitually ten minutes late or more, one in twenty an hour — and
+    /// each execution lognormal around it with sigma 1.5; one in ten is a straggler hours
+    /// late), and one in seven members executes only now and then (8 % of orders). Four times
+    /// as many genuine supporters post a third more.
+    pub fn romania_2024_hard() -> Scenario {
+        let mut sc = Scenario {
+            name: "romania-2024-hard".into(),
+            ..Scenario::default()
+        };
+        let net = &mut sc.network;
+        net.edit_rate = 1.0;
+        net.extra_edits = 4.0;
+        net.personal_words = 7.0;
+        net.personal_tags = 1.5;
+        net.delay_median_s = 60.0;
+        net.delay_sigma = 1.5;
+        net.delay_member_sigma = 2.5;
+        net.straggler_share = 0.1;
+        net.occasional_share = 0.15;
+        net.occasional_participation = 0.08;
+        sc.supporter.size = Size::Fraction(0.012);
+        sc.supporter.posts_per_day = 0.4;
+        sc
+    }
+
     pub fn by_name(name: &str) -> Option<Scenario> {
         match name {
             "romania-2024" => Some(Scenario::romania_2024()),
+            "romania-2024-hard" => Some(Scenario::romania_2024_hard()),
             _ => None,
         }
     }
 
-    pub fn from_toml_str(text: &str) -> anyhow::Result<Scenario> {
-        Ok(toml::from_str(text)?)
+    pub fn from_toml_str(text: &str) -> Result<Scenario, SimError> {
+        toml::from_str(text).map_err(SimError::Toml)
     }
 
-    pub fn from_toml_file(path: &Path) -> anyhow::Result<Scenario> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading scenario {}", path.display()))?;
-        Scenario::from_toml_str(&text).with_context(|| format!("parsing {}", path.display()))
+    pub fn from_toml_file(path: &Path) -> Result<Scenario, SimError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SimError::ReadScenario {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| SimError::ParseScenario {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 
-    pub fn to_toml(&self) -> anyhow::Result<String> {
-        Ok(toml::to_string_pretty(self)?)
+    pub fn to_toml(&self) -> Result<String, SimError> {
+        toml::to_string_pretty(self).map_err(|e| SimError::Encode {
+            what: "the scenario as TOML",
+            message: e.to_string(),
+        })
     }
 
     /// Accounts per campaign, in the order they are allocated.
@@ -590,15 +726,18 @@ impl Scenario {
     }
 
     /// Rejects scenarios that cannot be simulated.
-    pub fn validate(&self) -> anyhow::Result<()> {
+    pub fn validate(&self) -> Result<(), SimError> {
         if self.end <= self.start {
-            bail!("end ({}) must be after start ({})", self.end, self.start);
+            return Err(SimError::knob(
+                "end",
+                format!("{} must be after start ({})", self.end, self.start),
+            ));
         }
         if self.accounts == 0 {
-            bail!("accounts must be positive");
+            return Err(SimError::knob("accounts", "must be positive"));
         }
         if self.candidates.is_empty() {
-            bail!("at least one candidate is needed");
+            return Err(SimError::knob("candidates", "at least one is needed"));
         }
         let known = |key: &str| self.candidates.iter().any(|c| c.name == key);
         let mut named = vec![
@@ -606,6 +745,7 @@ impl Scenario {
             ("comment_flood.candidate", &self.comment_flood.candidate),
             ("smear.target", &self.smear.target),
             ("copypasta.candidate", &self.copypasta.candidate),
+            ("supporter.candidate", &self.supporter.candidate),
         ];
         named.extend(
             self.volunteer
@@ -615,7 +755,10 @@ impl Scenario {
         );
         for (knob, key) in named {
             if !known(key) {
-                bail!("{knob}: {key:?} is not among the scenario's candidates");
+                return Err(SimError::knob(
+                    knob,
+                    format!("{key:?} is not among the scenario's candidates"),
+                ));
             }
         }
         let planted: usize = self.campaign_sizes().iter().map(|(_, n)| n).sum();
@@ -625,10 +768,13 @@ impl Scenario {
             0
         };
         if planted + officials > self.accounts {
-            bail!(
-                "campaigns ({planted} accounts) and official accounts ({officials}) exceed accounts ({})",
-                self.accounts
-            );
+            return Err(SimError::knob(
+                "accounts",
+                format!(
+                    "campaigns ({planted} accounts) and official accounts ({officials}) exceed accounts ({})",
+                    self.accounts
+                ),
+            ));
         }
         let probabilities = [
             ("organic.hot_comment_share", self.organic.hot_comment_share),
@@ -655,6 +801,11 @@ impl Scenario {
                 self.network.sleeper_share + self.network.new_share,
             ),
             ("network.participation", self.network.participation),
+            ("network.occasional_share", self.network.occasional_share),
+            (
+                "network.occasional_participation",
+                self.network.occasional_participation,
+            ),
             ("network.straggler_share", self.network.straggler_share),
             ("network.camouflage_share", self.network.camouflage_share),
             ("network.marker_rate", self.network.marker_rate),
@@ -674,6 +825,10 @@ impl Scenario {
             ("smear.participation", self.smear.participation),
             ("smear.exact_share", self.smear.exact_share),
             ("influencer.participation", self.influencer.participation),
+            ("supporter.campaign_tag", self.supporter.campaign_tag),
+            ("supporter.marker_tag", self.supporter.marker_tag),
+            ("supporter.slogan_share", self.supporter.slogan_share),
+            ("supporter.link_share", self.supporter.link_share),
             ("copypasta.participation", self.copypasta.participation),
         ];
         let sizes = [
@@ -683,6 +838,7 @@ impl Scenario {
             ("viral_sound.users", self.viral_sound.users),
             ("challenge.participants", self.challenge.participants),
             ("volunteer.size", self.volunteer.size),
+            ("supporter.size", self.supporter.size),
             ("network.size", self.network.size),
             ("comment_flood.size", self.comment_flood.size),
             ("smear.size", self.smear.size),
@@ -692,17 +848,70 @@ impl Scenario {
         for (name, size) in sizes {
             if let Size::Fraction(f) = size {
                 if !(0.0..=1.0).contains(&f) {
-                    bail!("{name} = {f}: a fraction must be within 0..=1 (write an integer for a count)");
+                    return Err(SimError::knob(
+                        name,
+                        format!(
+                            "{f}: a fraction must be within 0..=1 (write an integer for a count)"
+                        ),
+                    ));
                 }
             }
         }
         for (name, p) in probabilities {
             if !(0.0..=1.0).contains(&p) {
-                bail!("{name} must be within 0..=1, got {p}");
+                return Err(SimError::knob(
+                    name,
+                    format!("must be within 0..=1, got {p}"),
+                ));
+            }
+        }
+        let inf = &self.influencer;
+        let hours = [
+            ("influencer.open_hour_min", inf.open_hour_min),
+            ("influencer.open_hour_max", inf.open_hour_max),
+        ];
+        for (name, h) in hours {
+            if !(0.0..24.0).contains(&h) {
+                return Err(SimError::knob(
+                    name,
+                    format!("must be within 0..24, got {h}"),
+                ));
+            }
+        }
+        if inf.open_hour_max < inf.open_hour_min {
+            return Err(SimError::knob(
+                "influencer.open_hour_max",
+                "must not be before open_hour_min",
+            ));
+        }
+        let non_negative = [
+            ("influencer.participation_spread", inf.participation_spread),
+            ("influencer.post_window_hours", inf.post_window_hours),
+            ("influencer.posts_per_day_median", inf.posts_per_day_median),
+            ("influencer.posts_sigma", inf.posts_sigma),
+            ("network.extra_edits", self.network.extra_edits),
+            ("network.personal_words", self.network.personal_words),
+            ("network.personal_tags", self.network.personal_tags),
+            ("network.delay_max_hours", self.network.delay_max_hours),
+            (
+                "network.delay_member_sigma",
+                self.network.delay_member_sigma,
+            ),
+            ("supporter.posts_per_day", self.supporter.posts_per_day),
+        ];
+        for (name, x) in non_negative {
+            if x.is_nan() || x < 0.0 {
+                return Err(SimError::knob(
+                    name,
+                    format!("must not be negative, got {x}"),
+                ));
             }
         }
         if self.network.camouflage_share >= 1.0 {
-            bail!("network.camouflage_share must be below 1");
+            return Err(SimError::knob(
+                "network.camouflage_share",
+                "must be below 1",
+            ));
         }
         Ok(())
     }

@@ -12,11 +12,11 @@ use super::*;
 
 /// Runs simulations one at a time, so the timing test measures a run, not the test harness's
 /// parallelism on a 2-core machine.
-fn run(scenario: &Scenario, dir: &Path) -> anyhow::Result<SimSummary> {
+fn run(scenario: &Scenario, dir: &Path) -> Result<SimSummary, SimError> {
     Ok(timed(scenario, dir)?.0)
 }
 
-fn timed(scenario: &Scenario, dir: &Path) -> anyhow::Result<(SimSummary, Duration)> {
+fn timed(scenario: &Scenario, dir: &Path) -> Result<(SimSummary, Duration), SimError> {
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
     let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let started = Instant::now();
@@ -31,6 +31,7 @@ struct Video {
     text: String,
     tags: Vec<String>,
     music: u64,
+    views: u64,
 }
 
 struct Comment {
@@ -87,6 +88,7 @@ fn read(dir: &Path, scenario: Scenario, summary: SimSummary) -> Data {
                     .map(|t| t.as_str().unwrap().to_string())
                     .collect(),
                 music: v["music_id"].as_u64().unwrap(),
+                views: v["view_count"].as_u64().unwrap(),
             });
         }
     }
@@ -530,7 +532,17 @@ participants_max = 500
 #[test]
 fn defaults_are_the_romanian_calendar() {
     let sc = Scenario::by_name("romania-2024").unwrap();
-    assert_eq!(scenario_names(), &["romania-2024"]);
+    assert_eq!(scenario_names(), &["romania-2024", "romania-2024-hard"]);
+    let days: Vec<String> = sc.influencer.days.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        days,
+        [
+            "2024-11-13T00:00:00Z",
+            "2024-11-18T00:00:00Z",
+            "2024-11-22T00:00:00Z"
+        ]
+    );
+    assert!(!sc.influencer.script, "briefed influencers are the default");
     assert_eq!(sc.start.to_string(), "2024-10-28T00:00:00Z");
     assert_eq!(sc.end.to_string(), "2024-11-24T00:00:00Z");
     assert_eq!(sc.activation.to_string(), "2024-11-11T00:00:00Z");
@@ -560,6 +572,44 @@ fn bad_scenarios_are_rejected() {
     assert!(run(&sc, dir.path()).is_err());
 }
 
+#[test]
+fn errors_name_the_file_and_have_a_kind() {
+    use lockstep_core::ErrorKind;
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("none.toml");
+    let e = Scenario::from_toml_file(&missing).unwrap_err();
+    assert!(matches!(e, SimError::ReadScenario { .. }), "{e}");
+    assert!(
+        e.to_string().starts_with(&missing.display().to_string()),
+        "{e}"
+    );
+    assert_eq!(e.kind(), ErrorKind::Config);
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[network]\nparticpation = 0.3\n").unwrap();
+    let e = Scenario::from_toml_file(&bad).unwrap_err();
+    assert!(matches!(e, SimError::ParseScenario { .. }), "{e}");
+    assert!(e.to_string().starts_with(&bad.display().to_string()), "{e}");
+    assert!(e.to_string().contains("particpation"), "{e}");
+    assert_eq!(e.kind(), ErrorKind::Config);
+    let mut sc = small(100, 1);
+    sc.smear.target = "nobody".into();
+    let e = sc.validate().unwrap_err();
+    assert!(e.to_string().contains("smear.target"), "{e}");
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert_eq!(
+        Timestamp::parse("soon").unwrap_err().kind(),
+        ErrorKind::Config
+    );
+    // An output folder under a plain file cannot be created.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let out = file.join("out");
+    let e = run(&small(100, 1), &out).unwrap_err();
+    assert!(matches!(e, SimError::Io { .. }), "{e}");
+    assert!(e.to_string().starts_with(&out.display().to_string()), "{e}");
+    assert_eq!(e.kind(), ErrorKind::Io);
+}
+
 /// `cargo test --release -p lockstep-sim -- --ignored --nocapture` prints the default run.
 #[test]
 #[ignore]
@@ -577,4 +627,383 @@ fn default_scenario_timing() {
         size("data/videos.jsonl") >> 20,
         size("data/comments.ndjson") >> 20
     );
+}
+
+/// A 3,000-account default run with enough creators and supporters to measure them.
+fn briefed() -> &'static Data {
+    static DATA: OnceLock<Data> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut scenario = small(3000, 21);
+        scenario.influencer.size = Size::Count(40);
+        scenario.supporter.size = Size::Count(60);
+        let summary = run(&scenario, dir.path()).unwrap();
+        read(dir.path(), scenario, summary)
+    })
+}
+
+fn accounts_of_role<'a>(d: &'a Data, role: &str) -> Vec<&'a str> {
+    let mut v: Vec<&str> = d
+        .truth
+        .iter()
+        .filter(|(_, (_, r))| r == role)
+        .map(|(a, _)| a.as_str())
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+fn day_of(d: &Data, t: i64) -> i64 {
+    (t - d.scenario.start.0).div_euclid(86_400)
+}
+
+fn campaign_days(d: &Data) -> Vec<i64> {
+    let days = &d.scenario.influencer.days;
+    days.iter().map(|t| day_of(d, t.0)).collect()
+}
+
+fn has_tag(v: &Video, tag: &str) -> bool {
+    v.tags.iter().any(|t| t == tag)
+}
+
+fn median(mut v: Vec<u64>) -> u64 {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+/// The influencers' campaign posts (those with the campaign hashtag).
+fn campaign_posts(d: &Data) -> Vec<&Video> {
+    let tag = &d.scenario.influencer.hashtag;
+    d.videos_of_role("influencer")
+        .filter(|v| has_tag(v, tag))
+        .collect()
+}
+
+#[test]
+fn influencers_have_ordinary_histories() {
+    let d = briefed();
+    let tag = &d.scenario.influencer.hashtag;
+    let creators = accounts_of_role(d, "influencer");
+    assert_eq!(creators.len(), 40);
+    let first_day = campaign_days(d)[0];
+    let niche_tags: HashSet<&str> = influencer::niche_tags().into_iter().collect();
+    let mut in_niche = 0;
+    for c in &creators {
+        let ordinary: Vec<&Video> = d
+            .videos
+            .iter()
+            .filter(|v| v.username == *c && !has_tag(v, tag))
+            .collect();
+        let days: HashSet<i64> = ordinary.iter().map(|v| day_of(d, v.time)).collect();
+        let before = days.iter().filter(|&&x| x < first_day).count();
+        assert!(
+            ordinary.len() >= 5 && days.len() >= 4 && before >= 2,
+            "{c}: {} ordinary posts on {} days, {before} days before the campaign",
+            ordinary.len(),
+            days.len()
+        );
+        let niche_posts = ordinary
+            .iter()
+            .filter(|v| v.tags.iter().any(|t| niche_tags.contains(t.as_str())))
+            .count();
+        in_niche += usize::from(niche_posts * 4 >= ordinary.len());
+    }
+    assert!(
+        in_niche >= creators.len() * 3 / 4,
+        "{in_niche} of {} creators keep to their niche",
+        creators.len()
+    );
+    // Their reach is a creator's: views far above an ordinary account's.
+    let creator_views = d.videos_of_role("influencer").map(|v| v.views).collect();
+    let organic_views = d.videos_of_role("organic").map(|v| v.views).collect();
+    let (c, o) = (median(creator_views), median(organic_views));
+    assert!(c > 5 * o, "creators' median views {c}, organic {o}");
+}
+
+#[test]
+fn influencers_post_on_the_campaign_days_within_hours() {
+    let d = briefed();
+    let inf = &d.scenario.influencer;
+    let days = campaign_days(d);
+    let posts = campaign_posts(d);
+    assert!(posts.len() >= 60, "{} campaign posts", posts.len());
+    let offset = d.scenario.utc_offset_hours * 3600;
+    let window = (inf.post_window_hours * 3600.0) as i64;
+    let mut per_day: HashMap<i64, Vec<&Video>> = HashMap::new();
+    for v in &posts {
+        let day = day_of(d, v.time);
+        assert!(days.contains(&day), "campaign post on day {day}");
+        per_day.entry(day).or_default().push(v);
+    }
+    assert_eq!(per_day.len(), days.len(), "every campaign day has posts");
+    for (day, group) in &per_day {
+        let first = group.iter().map(|v| v.time).min().unwrap();
+        let last = group.iter().map(|v| v.time).max().unwrap();
+        assert!(
+            last - first < window,
+            "day {day}: posts span {} s",
+            last - first
+        );
+        // Spread over the window, not a burst: each creator at their own time.
+        assert!(
+            last - first > window / 2,
+            "day {day}: posts span only {} s",
+            last - first
+        );
+        let local_hour = |t: i64| ((t + offset).rem_euclid(86_400)) as f64 / 3600.0;
+        assert!(local_hour(first) >= inf.open_hour_min, "{day}");
+        assert!(
+            local_hour(last) <= inf.open_hour_max + inf.post_window_hours,
+            "{day}"
+        );
+        let authors: HashSet<&str> = group.iter().map(|v| v.username.as_str()).collect();
+        assert_eq!(
+            authors.len(),
+            group.len(),
+            "day {day}: one post per creator"
+        );
+        // The brief never names the candidate: no candidate tag.
+        assert!(group.iter().all(|v| !has_tag(v, "calingeorgescu")));
+    }
+}
+
+#[test]
+fn influencer_participation_is_partial() {
+    let d = briefed();
+    let inf = &d.scenario.influencer;
+    let creators = accounts_of_role(d, "influencer");
+    let n = creators.len();
+    let posts = campaign_posts(d);
+    let mut days_per_creator: HashMap<&str, usize> = HashMap::new();
+    let mut per_day: HashMap<i64, usize> = HashMap::new();
+    for v in &posts {
+        *days_per_creator.entry(v.username.as_str()).or_default() += 1;
+        *per_day.entry(day_of(d, v.time)).or_default() += 1;
+    }
+    for (day, k) in &per_day {
+        assert!(*k < n && *k * 2 > n, "day {day}: {k} of {n} creators");
+    }
+    let share = posts.len() as f64 / (n * inf.days.len()) as f64;
+    assert!(
+        (inf.participation - 0.15..=inf.participation + 0.15).contains(&share),
+        "participation {share}"
+    );
+    let missed = creators
+        .iter()
+        .filter(|c| days_per_creator.get(*c).copied().unwrap_or(0) < inf.days.len())
+        .count();
+    assert!(missed >= n / 4, "{missed} of {n} creators skipped a day");
+}
+
+/// Word-bigram shingles as the text layer computes them.
+fn shingles(text: &str) -> Vec<u64> {
+    lockstep_text::shingles(text, 4)
+}
+
+/// Near-duplicate families (at the detector's default similarity) that join two accounts.
+fn linked_accounts(posts: &[&Video]) -> usize {
+    let mut arena = lockstep_core::StrArena::default();
+    for v in posts {
+        arena.push(&v.text);
+    }
+    let fam = lockstep_text::families(&arena, 0.5, 4);
+    let mut authors: HashMap<u32, HashSet<&str>> = HashMap::new();
+    for (i, root) in fam.root.iter().enumerate() {
+        if let Some(r) = root {
+            authors
+                .entry(*r)
+                .or_default()
+                .insert(posts[i].username.as_str());
+        }
+    }
+    authors.values().filter(|a| a.len() > 1).count()
+}
+
+#[test]
+fn influencer_captions_are_their_own_not_a_script() {
+    let d = briefed();
+    let posts = campaign_posts(d);
+    let sets: Vec<Vec<u64>> = posts.iter().map(|v| shingles(&v.text)).collect();
+    let (mut pairs, mut sum, mut max) = (0usize, 0.0, 0.0f64);
+    for i in 0..posts.len() {
+        for j in i + 1..posts.len() {
+            if posts[i].username == posts[j].username {
+                continue;
+            }
+            let s = lockstep_text::jaccard(&sets[i], &sets[j]);
+            pairs += 1;
+            sum += s;
+            max = max.max(s);
+        }
+    }
+    assert!(
+        max < 0.5,
+        "two creators' captions are near-duplicates: {max}"
+    );
+    assert!(
+        sum / (pairs as f64) < 0.1,
+        "mean bigram Jaccard {}",
+        sum / pairs as f64
+    );
+    assert_eq!(linked_accounts(&posts), 0, "a text family links creators");
+    // Yet they carry the campaign's message: the tagline's words are in most of them.
+    let tagline = posts
+        .iter()
+        .filter(|v| text::strip_diacritics(&v.text.to_lowercase()).contains("verticalitate"))
+        .count();
+    assert!(
+        tagline * 2 > posts.len(),
+        "{tagline} of {} name the message",
+        posts.len()
+    );
+}
+
+#[test]
+fn scripted_influencers_stay_available() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sc = Scenario::from_toml_str(
+        "accounts = 3000\nseed = 21\n[influencer]\nscript = true\nsize = 40\n",
+    )
+    .unwrap();
+    assert!(sc.influencer.script);
+    sc.supporter.size = Size::Count(0);
+    let summary = run(&sc, dir.path()).unwrap();
+    let d = read(dir.path(), sc, summary);
+    let posts = campaign_posts(&d);
+    assert!(posts.len() >= 60, "{}", posts.len());
+    // One shared script per brief: text families join many creators.
+    assert!(linked_accounts(&posts) >= 2, "scripts should link creators");
+    let days: HashSet<i64> = posts.iter().map(|v| day_of(&d, v.time)).collect();
+    assert!(days.len() >= 4, "briefs spread over the period: {days:?}");
+}
+
+#[test]
+fn supporters_use_the_campaign_tags_on_their_own_clock() {
+    let d = briefed();
+    let tag = &d.scenario.influencer.hashtag;
+    let marker = &d.scenario.network.marker;
+    let supporters = accounts_of_role(d, "supporter");
+    assert_eq!(supporters.len(), 60);
+    let tagged: Vec<&Video> = d
+        .videos_of_role("supporter")
+        .filter(|v| has_tag(v, tag))
+        .collect();
+    let users: HashSet<&str> = tagged.iter().map(|v| v.username.as_str()).collect();
+    assert!(
+        users.len() * 4 >= supporters.len() * 3,
+        "{} use the tag",
+        users.len()
+    );
+    assert!(d.videos_of_role("supporter").any(|v| has_tag(v, marker)));
+    let link = &d.scenario.supporter.link;
+    assert!(d
+        .videos_of_role("supporter")
+        .any(|v| v.text.contains(link.as_str())));
+    // Spread over the weeks: most days, and the campaign days are no busier than others.
+    let days: HashSet<i64> = tagged.iter().map(|v| day_of(d, v.time)).collect();
+    assert!(
+        days.len() * 4 >= d.summary.days * 3,
+        "tag used on {} days",
+        days.len()
+    );
+    let campaign = campaign_days(d);
+    let on_campaign_days = tagged
+        .iter()
+        .filter(|v| campaign.contains(&day_of(d, v.time)))
+        .count();
+    let expected = tagged.len() as f64 * campaign.len() as f64 / d.summary.days as f64;
+    assert!(
+        (on_campaign_days as f64) < 2.0 * expected,
+        "{on_campaign_days} tag posts on campaign days, {expected:.0} expected by chance"
+    );
+    // Supporters are organic accounts in the truth.
+    assert!(supporters.iter().all(|s| d.truth[*s].0.is_empty()));
+}
+
+#[test]
+fn hard_scenario_personalises_orders_and_delays_them_long() {
+    // The network's waves: in the hard scenario captions drift further from the order and
+    // executions spread over far more time.
+    let stats = |sc: Scenario| {
+        let dir = tempfile::tempdir().unwrap();
+        let summary = run(&sc, dir.path()).unwrap();
+        let d = read(dir.path(), sc, summary);
+        let (mut late, mut posts, mut close, mut pairs) = (0usize, 0usize, 0usize, 0usize);
+        for role in ["sleeper", "new", "amplifier"] {
+            for g in waves(&d, role, 12 * 3600, 8) {
+                let first = g.iter().map(|v| v.time).min().unwrap();
+                late += g.iter().filter(|v| v.time - first > 600).count();
+                posts += g.len();
+                let sets: Vec<Vec<u64>> = g.iter().map(|v| shingles(&v.text)).collect();
+                for i in 0..sets.len() {
+                    for j in i + 1..sets.len() {
+                        pairs += 1;
+                        close += usize::from(lockstep_text::jaccard(&sets[i], &sets[j]) >= 0.5);
+                    }
+                }
+            }
+        }
+        (late as f64 / posts as f64, close as f64 / pairs as f64)
+    };
+    let base = stats(small(2500, 31));
+    let hard = stats(Scenario {
+        accounts: 2500,
+        seed: 31,
+        ..Scenario::romania_2024_hard()
+    });
+    assert!(
+        base.0 < 0.1,
+        "default: {:.3} of executions 10 min late",
+        base.0
+    );
+    assert!(
+        hard.0 > 0.2,
+        "hard: only {:.3} of executions 10 min late",
+        hard.0
+    );
+    assert!(
+        base.1 > 0.6 && hard.1 < 0.1,
+        "near-duplicate pairs within orders: hard {:.3}, default {:.3}",
+        hard.1,
+        base.1
+    );
+}
+
+#[test]
+fn hard_scenario_is_deterministic_and_named() {
+    let hard = Scenario::by_name("romania-2024-hard").unwrap();
+    assert_eq!(hard.name, "romania-2024-hard");
+    assert!(
+        hard.supporter.size.resolve(50_000)
+            >= 4 * Scenario::default().supporter.size.resolve(50_000)
+    );
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let sc = Scenario {
+        accounts: 1200,
+        seed: 4,
+        ..hard
+    };
+    run(&sc, a.path()).unwrap();
+    run(&sc, b.path()).unwrap();
+    for ((name, x), (_, y)) in files(a.path()).iter().zip(&files(b.path())) {
+        assert_eq!(hash(x), hash(y), "{name} differs between identical runs");
+    }
+    // The written scenario reads back to itself.
+    let text = std::fs::read_to_string(a.path().join("scenario.toml")).unwrap();
+    assert_eq!(Scenario::from_toml_str(&text).unwrap(), sc);
+}
+
+#[test]
+fn old_influencer_knobs_still_parse() {
+    let text = "[influencer]\nstart = 2024-11-13T00:00:00Z\nbriefs = 4\nparticipation = 0.75\nwindow_hours = 24.0\nreach = 30.0\n";
+    let sc = Scenario::from_toml_str(text).unwrap();
+    assert_eq!(sc.influencer.briefs, 4);
+    assert!(!sc.influencer.script);
+    assert_eq!(sc.influencer.days, Scenario::default().influencer.days);
+    let mut bad = Scenario::default();
+    bad.influencer.open_hour_max = 25.0;
+    assert!(bad.validate().is_err());
+    let mut bad = Scenario::default();
+    bad.supporter.candidate = "nobody".into();
+    assert!(bad.validate().is_err());
 }

@@ -37,6 +37,7 @@ pub(crate) enum Role {
     ViralSound,
     Challenge,
     Volunteer,
+    Supporter,
     Sleeper,
     New,
     Amplifier,
@@ -54,6 +55,7 @@ impl Role {
             Role::ViralSound => "viral_sound",
             Role::Challenge => "challenge",
             Role::Volunteer => "volunteer",
+            Role::Supporter => "supporter",
             Role::Sleeper => "sleeper",
             Role::New => "new",
             Role::Amplifier => "amplifier",
@@ -76,7 +78,7 @@ impl Role {
     }
 
     pub fn is_organic(self) -> bool {
-        self <= Role::Volunteer
+        self <= Role::Supporter
     }
 
     pub fn in_network(self) -> bool {
@@ -411,8 +413,21 @@ impl<'a> World<'a> {
                 a.first_day = NO_DAY;
             }
             Role::Influencer => {
-                a.rate = (a.rate * 2.0).min(org.posts_per_day_max as f32);
-                a.reach *= sc.influencer.reach as f32;
+                let inf = &sc.influencer;
+                if inf.script {
+                    a.rate = (a.rate * 2.0).min(org.posts_per_day_max as f32);
+                } else {
+                    // A creator's steady pace, and a niche they post about.
+                    a.rate = lognormal(&mut rng, inf.posts_per_day_median, inf.posts_sigma)
+                        .min(org.posts_per_day_max) as f32;
+                    let niche = crate::influencer::niche(sc.seed, i);
+                    for (slot, tag) in a.topics.iter_mut().zip(niche.tags) {
+                        if let Some(rank) = self.vocab.tags.iter().position(|t| t == tag) {
+                            *slot = rank as u32;
+                        }
+                    }
+                }
+                a.reach *= inf.reach as f32;
                 a.region = 0;
             }
             _ => {}
@@ -517,6 +532,17 @@ impl<'a> World<'a> {
             Sound::Original
         } else {
             Sound::Shared(sound_id("organic", self.sounds.sample(rng) as u64))
+        }
+    }
+
+    /// A sound for a creator's post: often one of their own few recurring sounds (their
+    /// audio signature), otherwise what anyone would pick.
+    pub fn creator_sound<R: Rng>(&self, rng: &mut R, author: u32) -> Sound {
+        if chance(rng, 0.4) {
+            let k = rng.gen_range(0..3u64);
+            Sound::Shared(sound_id("creator", u64::from(author) * 4 + k))
+        } else {
+            self.organic_sound(rng)
         }
     }
 

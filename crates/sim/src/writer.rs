@@ -6,11 +6,11 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde::Serialize;
 
+use crate::error::{At, SimError};
 use crate::sample::mix;
 use crate::world::{Comment, Sound, Video, World};
 
@@ -24,11 +24,8 @@ enum Sink {
 }
 
 impl Sink {
-    fn create(path: &Path, gzip: bool) -> anyhow::Result<Sink> {
-        let file = BufWriter::with_capacity(
-            1 << 20,
-            File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        );
+    fn create(path: &Path, gzip: bool) -> Result<Sink, SimError> {
+        let file = BufWriter::with_capacity(1 << 20, File::create(path).at(path, "create")?);
         Ok(if gzip {
             Sink::Gzip(GzEncoder::new(file, Compression::default()))
         } else {
@@ -124,16 +121,15 @@ pub(crate) struct Output {
 }
 
 impl Output {
-    pub fn create(data_dir: &Path, seed: u64, gzip: bool) -> anyhow::Result<Output> {
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("creating {}", data_dir.display()))?;
+    pub fn create(data_dir: &Path, seed: u64, gzip: bool) -> Result<Output, SimError> {
+        std::fs::create_dir_all(data_dir).at(data_dir, "create")?;
         let (ext, stale) = if gzip { (".gz", "") } else { ("", ".gz") };
         let mut files = Vec::new();
         for name in ["videos.jsonl", "comments.ndjson"] {
             // A previous run in the other mode would leave a second copy for readers to find.
             let old = data_dir.join(format!("{name}{stale}"));
             if old.exists() {
-                std::fs::remove_file(&old)?;
+                std::fs::remove_file(&old).at(&old, "remove")?;
             }
             files.push(data_dir.join(format!("{name}{ext}")));
         }
@@ -151,7 +147,7 @@ impl Output {
         })
     }
 
-    pub fn video(&mut self, w: &World, id: u64, v: Video) -> anyhow::Result<()> {
+    pub fn video(&mut self, w: &World, id: u64, v: Video) -> Result<(), SimError> {
         // A full page is written only once the next video exists, so the last page is the
         // one that says `has_more: false`.
         if self.page.len() == PAGE_SIZE {
@@ -161,7 +157,7 @@ impl Output {
         Ok(())
     }
 
-    fn write_page(&mut self, w: &World, has_more: bool) -> anyhow::Result<()> {
+    fn write_page(&mut self, w: &World, has_more: bool) -> Result<(), SimError> {
         let videos = self
             .page
             .iter()
@@ -206,16 +202,16 @@ impl Output {
         // One page is serialised into memory and written in one go: far fewer calls through
         // the sink than letting serde_json write each token.
         let mut buf = Vec::with_capacity(64 << 10);
-        serde_json::to_writer(&mut buf, &page)?;
+        serde_json::to_writer(&mut buf, &page).map_err(|e| encode("a video page", e))?;
         buf.push(b'\n');
-        self.videos.write_all(&buf)?;
+        self.videos.write_all(&buf).at(&self.files[0], "write")?;
         self.videos_written += count;
         self.pages += 1;
         self.page.clear();
         Ok(())
     }
 
-    pub fn comment(&mut self, w: &World, c: &Comment) -> anyhow::Result<()> {
+    pub fn comment(&mut self, w: &World, c: &Comment) -> Result<(), SimError> {
         self.comments_written += 1;
         let record = CommentRecord {
             id: format!("c{}", self.comments_written),
@@ -227,16 +223,19 @@ impl Output {
             parent: c.parent.to_string(),
             parent_account: &w.accounts[c.parent_author as usize].name,
         };
-        serde_json::to_writer(&mut self.comment_buf, &record)?;
+        serde_json::to_writer(&mut self.comment_buf, &record)
+            .map_err(|e| encode("a comment", e))?;
         self.comment_buf.push(b'\n');
         if self.comment_buf.len() >= 64 << 10 {
-            self.comments.write_all(&self.comment_buf)?;
+            self.comments
+                .write_all(&self.comment_buf)
+                .at(&self.files[1], "write")?;
             self.comment_buf.clear();
         }
         Ok(())
     }
 
-    pub fn finish(mut self, w: &World) -> anyhow::Result<Written> {
+    pub fn finish(mut self, w: &World) -> Result<Written, SimError> {
         if !self.page.is_empty() || self.pages == 0 {
             self.write_page(w, false)?;
         }
@@ -250,9 +249,9 @@ impl Output {
             files,
             ..
         } = self;
-        comments.write_all(&comment_buf)?;
-        videos.finish()?;
-        comments.finish()?;
+        comments.write_all(&comment_buf).at(&files[1], "write")?;
+        videos.finish().at(&files[0], "write")?;
+        comments.finish().at(&files[1], "write")?;
         Ok(Written {
             videos: videos_written,
             comments: comments_written,
@@ -271,7 +270,7 @@ pub(crate) struct Written {
 }
 
 /// `truth.csv`: every account that appears in the data, sorted by name.
-pub(crate) fn write_truth(path: &Path, w: &World, seen: &[bool]) -> anyhow::Result<usize> {
+pub(crate) fn write_truth(path: &Path, w: &World, seen: &[bool]) -> Result<usize, SimError> {
     let mut rows: Vec<_> = w
         .accounts
         .iter()
@@ -280,12 +279,22 @@ pub(crate) fn write_truth(path: &Path, w: &World, seen: &[bool]) -> anyhow::Resu
         .map(|(a, _)| (a.name.as_str(), a.role.campaign(), a.role.name()))
         .collect();
     rows.sort_unstable();
-    let mut out =
-        BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?);
-    writeln!(out, "account,campaign,role")?;
-    for (name, campaign, role) in &rows {
-        writeln!(out, "{name},{campaign},{role}")?;
-    }
-    out.flush()?;
+    let mut out = BufWriter::new(File::create(path).at(path, "create")?);
+    let mut write = || {
+        writeln!(out, "account,campaign,role")?;
+        for (name, campaign, role) in &rows {
+            writeln!(out, "{name},{campaign},{role}")?;
+        }
+        out.flush()
+    };
+    write().at(path, "write")?;
     Ok(rows.len())
+}
+
+/// A value serde_json could not encode (into memory, so never an I/O error).
+fn encode(what: &'static str, e: serde_json::Error) -> SimError {
+    SimError::Encode {
+        what,
+        message: e.to_string(),
+    }
 }

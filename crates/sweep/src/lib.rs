@@ -10,7 +10,7 @@
 //! you. Exposure (what the significance test calls chance) counts the same capped partners.
 //!
 //! Most account pairs that meet at all meet once, by chance, and can never be kept when an edge
-//! needs two co-actions. With `skip_single_pairs`, a first pass counts every pair's candidate
+//! needs two co-actions. When edges need two or more, a first pass counts every pair's candidate
 //! co-actions in a small sketch ([`PairSketch`]: saturating 2-bit counters, never
 //! under-counting) and the second pass materializes only pairs seen at least twice; the others
 //! are counted ([`SweepReport::single_pairs`]) so the significance test still knows how many
@@ -36,20 +36,74 @@ pub struct Hit {
 
 #[derive(Clone, Copy)]
 pub struct SweepParams<'a> {
-    /// Two hits co-act when their times differ by at most this (inclusive).
-    pub window_ms: i64,
-    /// Traces for which the predicate holds use the second, wider window (near-duplicate
-    /// texts, whose copy-paste scripts are posted across a day, not within a minute).
-    pub wide: Option<(&'a (dyn Fn(u32) -> bool + Sync), i64)>,
+    /// Two hits of a trace co-act when their times differ by at most the window (ms,
+    /// inclusive) of the trace's class: `windows_ms[classes[trace]]` (class 0 for traces
+    /// past the end of `classes`). Class 1 is the wide window of near-duplicate scripts,
+    /// posted across a day rather than within a minute.
+    pub windows_ms: [i64; 2],
+    pub classes: &'a [u8],
     /// A hit pairs with at most this many earlier hits in its window, the nearest in time.
     pub max_crowd: u32,
-    /// Do not materialize pairs with a single candidate co-action over all traces (they are
-    /// counted in [`SweepReport::single_pairs`]). Safe whenever edges need ≥ 2 co-actions.
-    pub skip_single_pairs: bool,
+    /// Edges will need at least this many co-actions. From 2 on, pairs with a single
+    /// candidate co-action over all traces are counted ([`SweepReport::single_pairs`]) but
+    /// not materialized; the [`Swept`] result carries the value on, so the significance test
+    /// cannot be run with a smaller one.
+    pub min_co_actions: u32,
     /// Bytes of records the [`PairStore`] holds in memory before it spills to temporary
     /// files; `None` never spills.
     pub store_memory: Option<usize>,
+    /// Co-actions at most this far apart also count as fast ([`PairTrace::fast`]).
+    pub fast_window_ms: i64,
 }
+
+impl SweepParams<'_> {
+    /// One window for every trace, nothing skipped, nothing spilled.
+    pub fn new(window_ms: i64, max_crowd: u32) -> SweepParams<'static> {
+        SweepParams {
+            windows_ms: [window_ms, window_ms],
+            classes: &[],
+            max_crowd,
+            min_co_actions: 1,
+            store_memory: None,
+            fast_window_ms: 10_000,
+        }
+    }
+
+    fn window_of(&self, trace: u32) -> i64 {
+        let class = self.classes.get(trace as usize).copied().unwrap_or(0);
+        self.windows_ms[usize::from(class.min(1))]
+    }
+}
+
+/// What the sweep found: the (pair, trace) records, each account's exposure, counts, and the
+/// minimum co-actions the records were gathered for.
+pub struct Swept {
+    pub pairs: PairStore,
+    pub exposure: Exposure,
+    pub report: SweepReport,
+    /// As given in [`SweepParams::min_co_actions`]: pairs below it may be missing from
+    /// `pairs` (counted in `report.single_pairs`).
+    pub min_co_actions: u32,
+}
+
+/// The sweep's pair store could not write or read its temporary files.
+#[derive(Debug, thiserror::Error)]
+#[error("the sweep's temporary files (in {}): {source}", dir.display())]
+pub struct SpillError {
+    pub dir: std::path::PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl SpillError {
+    pub fn new(source: std::io::Error) -> SpillError {
+        SpillError {
+            dir: std::env::temp_dir(),
+            source,
+        }
+    }
+}
+
 /// Partitions of the [`PairStore`]: the significance test holds one per thread at a time.
 pub const STORE_PARTITIONS: usize = 64;
 /// Pairs the sketch's first pass updates together (see [`PairSketch::add_all`]).
@@ -70,7 +124,8 @@ pub struct PairTrace {
     pub pair: u64,
     pub trace: u32,
     /// Matched events, one-to-one: min(distinct events of a, distinct events of b) taking
-    /// part, so an account repeating itself cannot inflate the count.
+    /// part, so an account repeating itself cannot inflate the count; and at most one per
+    /// clock hour ([`HOUR_MS`]): co-actions in one burst of one trace are one coincidence.
     pub co_actions: u32,
     /// Σ over co-actions of 1 / (others in the window), fixed point ([`WEIGHT_SCALE`]).
     pub weight: u64,
@@ -80,6 +135,11 @@ pub struct PairTrace {
     pub median_gap_ms: u32,
     /// The earliest co-action's events: (event of a, event of b).
     pub sample: (u32, u32),
+    /// Of the co-actions, those in which account `a` acted first (scaled to the one-to-one
+    /// count; saturating): who leads and who follows.
+    pub a_first: u16,
+    /// Of the co-actions, those within the fast window ([`SweepParams::fast_window_ms`]).
+    pub fast: u16,
 }
 
 impl PairTrace {
@@ -110,7 +170,7 @@ pub struct SweepReport {
     pub co_action_records: u64,
     pub pair_traces: u64,
     /// Pairs with exactly one candidate co-action overall, not materialized (with
-    /// `skip_single_pairs`); each is a distinct pair with one co-action.
+    /// `min_co_actions` ≥ 2); each is a distinct pair with one co-action.
     pub single_pairs: u64,
     /// Pair-trace records the store wrote to temporary files.
     pub spilled_pair_traces: u64,
@@ -201,12 +261,7 @@ impl PairSketch {
     }
 }
 
-/// splitmix64's finalizer.
-pub(crate) fn mix64(mut x: u64) -> u64 {
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
+pub(crate) use lockstep_core::mix64;
 
 fn pair_key(a: u32, b: u32) -> u64 {
     let (a, b) = if a < b { (a, b) } else { (b, a) };
@@ -244,20 +299,16 @@ fn candidates_in(
 
 /// Sorts `hits` and sweeps them. `n_accounts` bounds the account ids. Fails only if the
 /// store cannot write its temporary files.
-pub fn sweep(
-    hits: &mut [Hit],
-    n_accounts: usize,
-    p: SweepParams,
-) -> std::io::Result<(PairStore, Exposure, SweepReport)> {
+pub fn sweep(hits: &mut [Hit], n_accounts: usize, p: SweepParams) -> Result<Swept, SpillError> {
+    sweep_io(hits, n_accounts, p).map_err(SpillError::new)
+}
+
+fn sweep_io(hits: &mut [Hit], n_accounts: usize, p: SweepParams) -> std::io::Result<Swept> {
     use std::sync::atomic::{AtomicU32, AtomicU64};
     hits.par_sort_unstable();
     let groups = group_bounds(hits);
     let hits_ro: &[Hit] = hits;
-    let window_of = |g: &[Hit]| {
-        p.wide
-            .filter(|(wide, _)| wide(g[0].trace))
-            .map_or(p.window_ms, |(_, w)| w)
-    };
+    let window_of = |g: &[Hit]| p.window_of(g[0].trace);
     let cap = p.max_crowd as usize;
     // Jobs of about equal work (hits), many more than threads so a hot trace does not leave
     // a core idle; each job hands its records to the store as it goes.
@@ -290,7 +341,7 @@ pub fn sweep(
         })
         .sum();
     // First pass: count each pair's candidate co-actions (saturating at 2).
-    let sketch = p.skip_single_pairs.then(|| {
+    let sketch = (p.min_co_actions >= 2).then(|| {
         let sketch = PairSketch::new(bound);
         jobs.par_iter().for_each(|job| {
             let mut batch = Vec::with_capacity(SKETCH_BATCH);
@@ -332,6 +383,7 @@ pub fn sweep(
                 let g = &hits_ro[s..e];
                 let ctx = TraceCtx {
                     window_ms: window_of(g),
+                    fast_ms: p.fast_window_ms,
                     cap,
                     sketch: sketch.as_ref(),
                     exp_hits: &exp_hits,
@@ -367,19 +419,23 @@ pub fn sweep(
         crowd: exp_crowd.into_iter().map(AtomicU64::into_inner).collect(),
         total_hits: hits.len() as u64,
     };
-    Ok((store, exposure, report))
+    Ok(Swept {
+        pairs: store,
+        exposure,
+        report,
+        min_co_actions: p.min_co_actions,
+    })
 }
 
+/// The (start, end) of each trace's run of hits.
 fn group_bounds(hits: &[Hit]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut s = 0;
-    for i in 1..=hits.len() {
-        if i == hits.len() || hits[i].trace != hits[s].trace {
-            out.push((s, i));
-            s = i;
-        }
-    }
-    out
+    let mut start = 0;
+    hits.chunk_by(|x, y| x.trace == y.trace)
+        .map(|run| {
+            start += run.len();
+            (start - run.len(), start)
+        })
+        .collect()
 }
 
 /// What one parallel job of the second pass produced.
@@ -393,6 +449,7 @@ struct JobOut {
 
 struct TraceCtx<'a> {
     window_ms: i64,
+    fast_ms: i64,
     cap: usize,
     sketch: Option<&'a PairSketch>,
     exp_hits: &'a [std::sync::atomic::AtomicU32],
@@ -401,13 +458,30 @@ struct TraceCtx<'a> {
 }
 
 /// One co-action candidate inside a trace: the later hit `i` and an earlier hit `j`.
-struct Record {
-    pair: u64,
-    ev_a: u32,
-    ev_b: u32,
-    t_first: i64,
-    t_last: i64,
-    weight: u32,
+/// Public for drivers that generate candidates themselves (`lockstep watch`) and fold them
+/// with [`fold_records`], so the counting rules stay defined here once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Record {
+    /// `(a << 32) | b` with `a < b`.
+    pub pair: u64,
+    /// The event of account `a`, of account `b`.
+    pub ev_a: u32,
+    pub ev_b: u32,
+    /// The earlier hit's time, the later hit's.
+    pub t_first: i64,
+    pub t_last: i64,
+    /// 1 / (others in the later hit's window), fixed point ([`WEIGHT_SCALE`]).
+    pub weight: u32,
+    /// The earlier hit is account `a`'s (the pair's lower id).
+    pub a_first: bool,
+}
+
+/// The (pair, trace) record of one pair's candidate records on one trace (any order): the
+/// sweep's own fold (one-to-one, one per clock hour); `fast_ms` is the fast sub-network's
+/// window.
+pub fn fold_records(trace: u32, rs: &mut [Record], fast_ms: i64) -> PairTrace {
+    rs.sort_unstable_by_key(|r| (r.t_first, r.t_last, r.ev_a, r.ev_b));
+    fold_pair(trace, rs, fast_ms, &mut FoldScratch::default())
 }
 
 /// Per-thread buffers, reused from trace to trace: allocating them afresh for every hot
@@ -437,7 +511,11 @@ struct Scratch {
 struct FoldScratch {
     events: Vec<u32>,
     gaps: Vec<i64>,
+    hours: Vec<i64>,
 }
+
+/// The unit of a burst: co-actions of one pair on one trace within one clock hour count once.
+pub const HOUR_MS: i64 = 3_600_000;
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
@@ -574,6 +652,8 @@ fn sweep_trace(g: &[Hit], ctx: &TraceCtx, out: &mut JobOut) -> std::io::Result<(
                         last: hi_.time,
                         median_gap_ms: gap_ms(hi_.time - hj.time),
                         sample: (ev_a, ev_b),
+                        a_first: u16::from(hj.account < hi_.account),
+                        fast: u16::from(hi_.time - hj.time <= ctx.fast_ms),
                     };
                     if let Err(e) = emit(ctx, parts, pt) {
                         failed.get_or_insert(e);
@@ -586,6 +666,7 @@ fn sweep_trace(g: &[Hit], ctx: &TraceCtx, out: &mut JobOut) -> std::io::Result<(
                         t_first: hj.time,
                         t_last: hi_.time,
                         weight: weights[i],
+                        a_first: hj.account < hi_.account,
                     });
                 }
             });
@@ -596,17 +677,11 @@ fn sweep_trace(g: &[Hit], ctx: &TraceCtx, out: &mut JobOut) -> std::io::Result<(
         // By pair (one integer compare), then each pair's few records by the rest of the
         // key: the order of a sort by the whole key, for less work.
         recs.sort_unstable_by_key(|r| r.pair);
-        let mut s = 0;
-        while s < recs.len() {
-            let mut e = s + 1;
-            while e < recs.len() && recs[e].pair == recs[s].pair {
-                e += 1;
+        for run in recs.chunk_by_mut(|x, y| x.pair == y.pair) {
+            if run.len() > 1 {
+                run.sort_unstable_by_key(|r| (r.t_first, r.t_last, r.ev_a, r.ev_b));
             }
-            if e - s > 1 {
-                recs[s..e].sort_unstable_by_key(|r| (r.t_first, r.t_last, r.ev_a, r.ev_b));
-            }
-            emit(ctx, parts, fold_pair(trace, &recs[s..e], &mut sc.fold))?;
-            s = e;
+            emit(ctx, parts, fold_pair(trace, run, ctx.fast_ms, &mut sc.fold))?;
         }
         Ok(())
     })
@@ -616,8 +691,9 @@ fn gap_ms(gap: i64) -> u32 {
     gap.clamp(0, i64::from(u32::MAX)) as u32
 }
 
-/// One (pair, trace) record from the pair's candidate records on the trace, sorted.
-fn fold_pair(trace: u32, rs: &[Record], sc: &mut FoldScratch) -> PairTrace {
+/// One (pair, trace) record from the pair's candidate records on the trace, sorted;
+/// `fast_ms` is the fast sub-network's window.
+fn fold_pair(trace: u32, rs: &[Record], fast_ms: i64, sc: &mut FoldScratch) -> PairTrace {
     let first = &rs[0];
     if rs.len() == 1 {
         return PairTrace {
@@ -629,6 +705,8 @@ fn fold_pair(trace: u32, rs: &[Record], sc: &mut FoldScratch) -> PairTrace {
             last: first.t_last,
             median_gap_ms: gap_ms(first.t_last - first.t_first),
             sample: (first.ev_a, first.ev_b),
+            a_first: u16::from(first.a_first),
+            fast: u16::from(first.t_last - first.t_first <= fast_ms),
         };
     }
     let mut distinct = |f: fn(&Record) -> u32| {
@@ -638,12 +716,25 @@ fn fold_pair(trace: u32, rs: &[Record], sc: &mut FoldScratch) -> PairTrace {
         sc.events.dedup();
         sc.events.len()
     };
-    let co = distinct(|r| r.ev_a).min(distinct(|r| r.ev_b)) as u32;
+    // A burst is one coincidence: co-actions of the pair on one trace within one clock hour
+    // (a debate night's hashtag, a match, a flood under one video) are not independent
+    // events, so they count once, like one pair of posts seen on several traces.
+    sc.hours.clear();
+    sc.hours
+        .extend(rs.iter().map(|r| r.t_last.div_euclid(HOUR_MS)));
+    sc.hours.sort_unstable();
+    sc.hours.dedup();
+    let co = distinct(|r| r.ev_a)
+        .min(distinct(|r| r.ev_b))
+        .min(sc.hours.len()) as u32;
     sc.gaps.clear();
     sc.gaps.extend(rs.iter().map(|r| r.t_last - r.t_first));
     sc.gaps.sort_unstable();
-    // Mean weight of the candidate records, scaled to the one-to-one count.
+    // Mean weight of the candidate records, and the shares led by `a` and within the fast
+    // window, scaled to the one-to-one count.
     let w_sum: u64 = rs.iter().map(|r| u64::from(r.weight)).sum();
+    let scaled =
+        |k: usize| (k as u64 * u64::from(co) / rs.len() as u64).min(u64::from(u16::MAX)) as u16;
     PairTrace {
         pair: first.pair,
         trace,
@@ -653,12 +744,19 @@ fn fold_pair(trace: u32, rs: &[Record], sc: &mut FoldScratch) -> PairTrace {
         last: rs.iter().map(|r| r.t_last).max().unwrap_or(0),
         median_gap_ms: gap_ms(sc.gaps[sc.gaps.len() / 2]),
         sample: (first.ev_a, first.ev_b),
+        a_first: scaled(rs.iter().filter(|r| r.a_first).count()),
+        fast: scaled(
+            rs.iter()
+                .filter(|r| r.t_last - r.t_first <= fast_ms)
+                .count(),
+        ),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// The sweep with its store read back, sorted.
     fn sweep(
@@ -666,8 +764,8 @@ mod tests {
         n: usize,
         p: SweepParams,
     ) -> (Vec<PairTrace>, Exposure, SweepReport) {
-        let (store, e, r) = super::sweep(hits, n, p).unwrap();
-        (store.to_sorted_vec().unwrap(), e, r)
+        let s = super::sweep(hits, n, p).unwrap();
+        (s.pairs.to_sorted_vec().unwrap(), s.exposure, s.report)
     }
 
     fn h(trace: u32, secs: i64, account: u32, event: u32) -> Hit {
@@ -679,49 +777,40 @@ mod tests {
         }
     }
 
-    /// `n` pseudo-random hits (event `i` is hit `i`): trace below `traces`, second below
-    /// `secs`, account below `accounts(trace)`; `salt` picks the sequence.
+    /// Random hits, `n` of them (event `i` is hit `i`): trace below `traces`, second below
+    /// `secs`, account below `accounts(trace)`. Each drawn value is offset by the hit's index,
+    /// so shrinking heads for a regular spread over traces, times and accounts rather than
+    /// one hit repeated: the tests' checks that their input is non-trivial keep holding.
     fn random_hits(
-        n: u32,
-        salt: u64,
-        traces: u64,
-        secs: u64,
-        accounts: impl Fn(u32) -> u64,
-    ) -> Vec<Hit> {
-        let r = |i: u32, k: u64| mix64(u64::from(i) * salt + k);
-        (0..n)
-            .map(|i| {
-                let t = (r(i, 1) % traces) as u32;
-                h(
-                    t,
-                    (r(i, 2) % secs) as i64,
-                    (r(i, 3) % accounts(t)) as u32,
-                    i,
-                )
-            })
-            .collect()
+        n: std::ops::Range<usize>,
+        traces: u32,
+        secs: u32,
+        accounts: fn(u32) -> u32,
+    ) -> impl Strategy<Value = Vec<Hit>> {
+        prop::collection::vec((0..traces, 0..secs, any::<u32>()), n).prop_map(move |raw| {
+            (0u32..)
+                .zip(raw)
+                .map(|(i, (t, s, a))| {
+                    let t = (t + i) % traces;
+                    let secs = (u64::from(s) + u64::from(i) * 7919) % u64::from(secs);
+                    let a = (u64::from(a) + u64::from(i) * 31) % u64::from(accounts(t));
+                    h(t, secs as i64, a as u32, i)
+                })
+                .collect()
+        })
     }
 
     fn params(window_s: i64) -> SweepParams<'static> {
-        SweepParams {
-            window_ms: window_s * 1000,
-            wide: None,
-            max_crowd: 1000,
-            skip_single_pairs: false,
-            store_memory: None,
-        }
+        SweepParams::new(window_s * 1000, 1000)
     }
 
     #[test]
     fn wide_traces_use_the_wide_window() {
         // Trace 1 is "wide" (a day); trace 0 is not: the same 1-hour gap links only on trace 1.
-        let wide = |t: u32| t == 1;
         let p = SweepParams {
-            window_ms: 60_000,
-            wide: Some((&wide, 86_400_000)),
-            max_crowd: 100,
-            skip_single_pairs: false,
-            store_memory: None,
+            windows_ms: [60_000, 86_400_000],
+            classes: &[0, 1],
+            ..SweepParams::new(60_000, 100)
         };
         let mut hits = vec![
             h(0, 0, 0, 0),
@@ -749,16 +838,21 @@ mod tests {
         assert_eq!(rep.hits, 4);
     }
 
+    proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
     #[test]
-    fn shortcut_records_equal_grouped_records() {
+    fn shortcut_records_equal_grouped_records(
+        // Traces below 150 draw from few accounts (repeats), the rest from many; over four
+        // hours with a 30-minute window, so pairs meet twice in different hours (within one
+        // hour they count once).
+        mut hits in random_hits(7_500..8_500, 300, 4 * 3600, |t| if t < 150 { 40 } else { 100_000 })
+    ) {
         // Traces where every account acts once take a shortcut (each candidate is its own
         // record); traces with repeat accounts mix shortcut and grouped records. Both must
         // equal grouping every candidate of the trace, the plain way.
-        // Traces below 150 draw from few accounts (repeats), the rest from many.
-        let mut hits = random_hits(6_000, 131, 300, 600, |t| if t < 150 { 40 } else { 100_000 });
         let p = SweepParams {
             max_crowd: 7,
-            ..params(60)
+            ..params(1800)
         };
         let (got, _, _) = sweep(&mut hits.clone(), 100_000, p);
         hits.sort_unstable();
@@ -768,13 +862,13 @@ mod tests {
             let weight = |i: usize| {
                 let others = g
                     .iter()
-                    .filter(|x| (x.time - g[i].time).abs() <= p.window_ms)
+                    .filter(|x| (x.time - g[i].time).abs() <= p.windows_ms[0])
                     .count()
                     - 1;
                 (WEIGHT_SCALE / others.max(1) as f64).round() as u32
             };
             let mut recs = Vec::new();
-            for_each_candidate(g, p.window_ms, p.max_crowd as usize, |i, j| {
+            for_each_candidate(g, p.windows_ms[0], p.max_crowd as usize, |i, j| {
                 let (a, b) = (g[i], g[j]);
                 let (ev_a, ev_b) = if a.account < b.account {
                     (a.event, b.event)
@@ -788,39 +882,47 @@ mod tests {
                     t_first: b.time,
                     t_last: a.time,
                     weight: weight(i),
+                    a_first: b.account < a.account,
                 });
             });
             recs.sort_unstable_by_key(|r| (r.pair, r.t_first, r.t_last, r.ev_a, r.ev_b));
             for run in recs.chunk_by(|x, y| x.pair == y.pair) {
-                want.push(fold_pair(g[0].trace, run, &mut FoldScratch::default()));
+                want.push(fold_pair(g[0].trace, run, p.fast_window_ms, &mut FoldScratch::default()));
             }
         }
         want.sort_unstable_by_key(|p| (p.pair, p.first, p.trace));
         let grouped = want.iter().filter(|p| p.co_actions > 1).count();
-        assert!(
+        prop_assert!(
             grouped > 50,
-            "the test needs pairs meeting twice on a trace: {grouped}"
+            "the test needs pairs meeting twice on a trace: {}", grouped
         );
-        assert!(want.len() > 5_000, "{} records", want.len());
-        assert_eq!(got, want);
+        prop_assert!(want.len() > 5_000, "{} records", want.len());
+        prop_assert_eq!(got, want);
+    }
     }
 
+    proptest! {
+    #![proptest_config(ProptestConfig::with_cases(8))]
     #[test]
-    fn spilling_changes_nothing_but_where_records_wait() {
-        let hits = random_hits(20_000, 977, 40, 900, |_| 3000);
+    fn spilling_changes_nothing_but_where_records_wait(
+        // Far more records than the 64 KiB budget holds (1,365).
+        hits in random_hits(4_000..4_001, 40, 900, |_| 3000)
+    ) {
         let (in_memory, ..) = sweep(&mut hits.clone(), 3000, params(60));
         let p = SweepParams {
             store_memory: Some(64 << 10),
             ..params(60)
         };
-        let (store, _, rep) = super::sweep(&mut hits.clone(), 3000, p).unwrap();
-        assert!(
+        let swept = super::sweep(&mut hits.clone(), 3000, p).unwrap();
+        let (store, rep) = (swept.pairs, swept.report);
+        prop_assert!(
             rep.spilled_pair_traces * 2 > rep.pair_traces,
             "{} of {} spilled",
             rep.spilled_pair_traces,
             rep.pair_traces
         );
-        assert_eq!(store.to_sorted_vec().unwrap(), in_memory);
+        prop_assert_eq!(store.to_sorted_vec().unwrap(), in_memory);
+    }
     }
 
     #[test]
@@ -839,11 +941,14 @@ mod tests {
         assert!(false_twos < 8_000 / 10, "{false_twos} singles read as ≥ 2");
     }
 
+    proptest! {
+    #![proptest_config(ProptestConfig::with_cases(5))]
     #[test]
-    fn skipping_single_pairs_keeps_every_other_pair_exactly() {
+    fn skipping_single_pairs_keeps_every_other_pair_exactly(
+        mut hits in random_hits(20_000..20_001, 50, 3600, |_| 2000)
+    ) {
         // Random hits of 2,000 accounts (chance pairs, mostly single) plus a group of five
         // accounts acting together on 40 traces.
-        let mut hits = random_hits(20_000, 31, 50, 3600, |_| 2000);
         for t in 0..40u32 {
             for a in 0..5u32 {
                 let ev = 20_000 + t * 5 + a;
@@ -852,7 +957,7 @@ mod tests {
         }
         let (all, ea, ra) = sweep(&mut hits.clone(), 2005, params(30));
         let p = SweepParams {
-            skip_single_pairs: true,
+            min_co_actions: 2,
             ..params(30)
         };
         let (kept, ek, rk) = sweep(&mut hits, 2005, p);
@@ -866,22 +971,23 @@ mod tests {
             .filter(|p| !kept_pairs.contains(p))
             .copied()
             .collect();
-        assert!(dropped.len() > 100, "{} dropped", dropped.len());
-        assert!(
+        prop_assert!(dropped.len() > 100, "{} dropped", dropped.len());
+        prop_assert!(
             dropped.iter().all(|p| per_pair[p] == 1),
             "only pairs with one co-action may be dropped"
         );
-        assert_eq!(rk.single_pairs, dropped.len() as u64);
+        prop_assert_eq!(rk.single_pairs, dropped.len() as u64);
         // Every pair that is kept is kept exactly as without the sketch.
         let expect: Vec<PairTrace> = all
             .iter()
             .filter(|pt| kept_pairs.contains(&pt.pair))
             .copied()
             .collect();
-        assert_eq!(kept, expect);
-        assert!(per_pair.values().filter(|&&c| c >= 2).count() > 100);
-        assert_eq!(ra.co_action_records, rk.co_action_records);
-        assert_eq!(ea.crowd, ek.crowd);
+        prop_assert_eq!(kept, expect);
+        prop_assert!(per_pair.values().filter(|&&c| c >= 2).count() > 100);
+        prop_assert_eq!(ra.co_action_records, rk.co_action_records);
+        prop_assert_eq!(ea.crowd, ek.crowd);
+    }
     }
 
     #[test]
@@ -897,17 +1003,7 @@ mod tests {
         // 50 accounts on one trace, one second apart: with max_crowd 10 each pairs with the
         // 10 nearest earlier hits, never with the far ones.
         let mut hits: Vec<Hit> = (0..50).map(|a| h(7, i64::from(a), a, a)).collect();
-        let (pairs, exp, rep) = sweep(
-            &mut hits,
-            50,
-            SweepParams {
-                window_ms: 60_000,
-                wide: None,
-                max_crowd: 10,
-                skip_single_pairs: false,
-                store_memory: None,
-            },
-        );
+        let (pairs, exp, rep) = sweep(&mut hits, 50, SweepParams::new(60_000, 10));
         assert_eq!(rep.co_action_records, 45 + 40 * 10);
         assert!(pairs.iter().all(|p| p.accounts().1 - p.accounts().0 <= 10));
         assert!(pairs.iter().any(|p| p.accounts() == (39, 49)));
@@ -936,21 +1032,27 @@ mod tests {
         );
     }
 
+    /// Random hits and the same hits in another order.
+    fn hits_and_shuffled() -> impl Strategy<Value = (Vec<Hit>, Vec<Hit>)> {
+        random_hits(2_000..2_001, 17, 3600, |_| 97)
+            .prop_flat_map(|hits| (Just(hits.clone()), Just(hits).prop_shuffle()))
+    }
+
+    proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
     #[test]
-    fn result_does_not_depend_on_input_order_or_threads() {
-        let mut hits: Vec<Hit> = (0..2000u32)
-            .map(|i| h(i % 17, i64::from(i * 7919 % 3600), i % 97, i))
-            .collect();
-        let mut rev = hits.clone();
-        rev.reverse();
+    fn result_does_not_depend_on_input_order_or_threads(
+        (mut hits, mut shuffled) in hits_and_shuffled()
+    ) {
         let (a, ea, _) = sweep(&mut hits, 97, params(30));
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
             .unwrap();
-        let (b, eb, _) = pool.install(|| sweep(&mut rev, 97, params(30)));
-        assert_eq!(a, b);
-        assert_eq!(ea.crowd, eb.crowd);
-        assert!(!a.is_empty());
+        let (b, eb, _) = pool.install(|| sweep(&mut shuffled, 97, params(30)));
+        prop_assert_eq!(&a, &b);
+        prop_assert_eq!(ea.crowd, eb.crowd);
+        prop_assert!(!a.is_empty());
+    }
     }
 }

@@ -121,17 +121,11 @@ impl PairStore {
     /// Moves `records` into their partitions (leaving `records` empty).
     pub fn append(&self, records: &mut Vec<PairTrace>) -> io::Result<()> {
         records.sort_unstable_by_key(|r| self.partition_of(r.pair));
-        let mut s = 0;
-        while s < records.len() {
-            let p = self.partition_of(records[s].pair);
-            let mut e = s + 1;
-            while e < records.len() && self.partition_of(records[e].pair) == p {
-                e += 1;
-            }
+        for run in records.chunk_by(|x, y| self.partition_of(x.pair) == self.partition_of(y.pair)) {
+            let p = self.partition_of(run[0].pair);
             let mut part = self.parts[p].lock().unwrap_or_else(|e| e.into_inner());
-            part.mem.extend_from_slice(&records[s..e]);
-            self.added(&mut part, e - s)?;
-            s = e;
+            part.mem.extend_from_slice(run);
+            self.added(&mut part, run.len())?;
         }
         records.clear();
         Ok(())
@@ -279,11 +273,14 @@ fn encode(r: &PairTrace, out: &mut Vec<u8>) {
     put(out, u64::from(r.median_gap_ms));
     put(out, u64::from(r.sample.0));
     put(out, u64::from(r.sample.1));
+    put(out, u64::from(r.a_first));
+    put(out, u64::from(r.fast));
 }
 
 fn decode(b: &[u8], at: &mut usize) -> io::Result<PairTrace> {
     let unzigzag = |x: u64| ((x >> 1) as i64) ^ -((x & 1) as i64);
     let u32_of = |x: u64| u32::try_from(x).map_err(|_| corrupt());
+    let u16_of = |x: u64| u16::try_from(x).map_err(|_| corrupt());
     let hi = get(b, at)?;
     let lo = get(b, at)?;
     let trace = u32_of(get(b, at)?)?;
@@ -300,6 +297,8 @@ fn decode(b: &[u8], at: &mut usize) -> io::Result<PairTrace> {
         last,
         median_gap_ms: u32_of(get(b, at)?)?,
         sample: (u32_of(get(b, at)?)?, u32_of(get(b, at)?)?),
+        a_first: u16_of(get(b, at)?)?,
+        fast: u16_of(get(b, at)?)?,
     })
 }
 
@@ -322,6 +321,8 @@ mod tests {
             last: if i == 3 { i64::MAX } else { i as i64 * 7 },
             median_gap_ms: (i * 13) as u32,
             sample: (i as u32, u32::MAX - i as u32),
+            a_first: (i % 3) as u16,
+            fast: if i == 5 { u16::MAX } else { (i % 2) as u16 },
         }
     }
 

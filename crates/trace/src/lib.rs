@@ -12,32 +12,53 @@ pub use url::normalize_url;
 
 use lockstep_core::{Event, Kind};
 
-/// The behaviour a trace records. The discriminant is the bit used in layer masks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The behaviour a trace records. The discriminant is the bit used in layer masks. Names
+/// (and the aliases users type) are defined here once; `Display`, parsing, serde and the
+/// command line go through them.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(ascii_case_insensitive)]
 pub enum LayerKind {
+    #[strum(
+        to_string = "repost",
+        serialize = "retweet",
+        serialize = "share",
+        serialize = "co-retweet"
+    )]
     Repost = 0,
+    #[strum(to_string = "url", serialize = "link", serialize = "urls")]
     Url = 1,
+    #[strum(to_string = "reply", serialize = "comment", serialize = "co-reply")]
     Reply = 2,
+    #[strum(to_string = "hashtag")]
     Hashtag = 3,
+    #[strum(to_string = "mention")]
     Mention = 4,
+    #[strum(to_string = "sound")]
     Sound = 5,
+    #[strum(to_string = "hashtags", serialize = "hashtag-set")]
     HashtagSet = 6,
+    #[strum(to_string = "text")]
     Text = 7,
+    #[strum(to_string = "media")]
     Media = 8,
 }
+lockstep_core::serde_by_name!(LayerKind);
 
 impl LayerKind {
-    pub const ALL: [LayerKind; 9] = [
-        LayerKind::Repost,
-        LayerKind::Url,
-        LayerKind::Reply,
-        LayerKind::Hashtag,
-        LayerKind::Mention,
-        LayerKind::Sound,
-        LayerKind::HashtagSet,
-        LayerKind::Text,
-        LayerKind::Media,
-    ];
+    pub const ALL: &'static [LayerKind] = <LayerKind as strum::VariantArray>::VARIANTS;
     /// The default set: every layer but the single `hashtag`. One post carries several tags
     /// (`#fyp #foryou #viral`), so per-tag traces turn one coincidence into several dependent
     /// co-actions; the hashtag *set* says the same once. `--layers` can add it back.
@@ -53,31 +74,12 @@ impl LayerKind {
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            LayerKind::Repost => "repost",
-            LayerKind::Url => "url",
-            LayerKind::Reply => "reply",
-            LayerKind::Hashtag => "hashtag",
-            LayerKind::Mention => "mention",
-            LayerKind::Sound => "sound",
-            LayerKind::HashtagSet => "hashtags",
-            LayerKind::Text => "text",
-            LayerKind::Media => "media",
-        }
+        self.into()
     }
 
+    /// A layer by its name or an alias, case-insensitive.
     pub fn parse(s: &str) -> Option<LayerKind> {
-        let s = s.trim().to_ascii_lowercase();
-        LayerKind::ALL
-            .into_iter()
-            .find(|l| l.name() == s)
-            .or(match s.as_str() {
-                "retweet" | "share" | "co-retweet" => Some(LayerKind::Repost),
-                "link" | "urls" => Some(LayerKind::Url),
-                "comment" | "co-reply" => Some(LayerKind::Reply),
-                "hashtag-set" => Some(LayerKind::HashtagSet),
-                _ => None,
-            })
+        s.trim().parse().ok()
     }
 
     pub fn bit(self) -> u32 {
@@ -87,7 +89,7 @@ impl LayerKind {
     /// Names of the layers set in `mask`, in canonical order.
     pub fn names_in(mask: u32) -> Vec<&'static str> {
         LayerKind::ALL
-            .into_iter()
+            .iter()
             .filter(|l| mask & l.bit() != 0)
             .map(|l| l.name())
             .collect()
@@ -301,57 +303,178 @@ impl HashIndex {
     }
 }
 
+/// How far apart two hits of a trace may be and still co-act: the run's window, or the wide
+/// window of near-duplicate *scripts* (posted across a day, not within a minute). Stored with
+/// each trace; the sweep reads it as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[repr(u8)]
+pub enum Window {
+    #[default]
+    Normal = 0,
+    Script = 1,
+}
+
+/// What one event contributes to the tables: its folded hashtags and its trace keys
+/// (`layer:key`), each with the [`key_hash`] the tables file it under. Made on the parsing
+/// threads (where the work parallelizes) and consumed by the one interning thread, which is
+/// then left with table lookups. All strings share one buffer: two allocations per event
+/// instead of one per tag and key.
+#[derive(Debug, Default)]
+pub struct EventKeys {
+    buf: String,
+    /// Folded hashtags (layer `None`), then trace keys, as ranges of `buf`.
+    spans: Vec<(Option<LayerKind>, u32, u32, u64)>,
+}
+
+/// A full trace key `layer:key` with its hash, as [`EventKeys`] made it.
+#[derive(Debug, Clone, Copy)]
+pub struct TraceKey<'a> {
+    pub layer: LayerKind,
+    full: &'a str,
+    hash: u64,
+}
+
+impl<'a> TraceKey<'a> {
+    /// `layer:key`, as the trace table stores it.
+    pub fn full(&self) -> &'a str {
+        self.full
+    }
+}
+
+impl EventKeys {
+    /// The folded hashtags (each once, empty ones dropped) and the traces of `event` on
+    /// `layers`.
+    pub fn of(event: &Event, layers: &[Box<dyn Layer>]) -> EventKeys {
+        // Sized up front: growing these a few bytes at a time reallocated several times per
+        // event.
+        let tag_bytes: usize = event.hashtags.iter().map(String::len).sum();
+        let mut buf = String::with_capacity(2 * tag_bytes + 96);
+        let mut spans = Vec::with_capacity(event.hashtags.len() + layers.len());
+        for t in &event.hashtags {
+            let start = buf.len();
+            fold_hashtag_into(t, &mut buf);
+            let tag = &buf[start..];
+            let seen = spans
+                .iter()
+                .any(|&(_, s, e, _)| &buf[s as usize..e as usize] == tag);
+            if tag.is_empty() || seen {
+                buf.truncate(start);
+            } else {
+                let h = key_hash(tag);
+                spans.push((None, start as u32, buf.len() as u32, h));
+            }
+        }
+        for l in layers {
+            let kind = l.kind();
+            l.traces(event, &mut |key| {
+                let start = buf.len();
+                buf.push_str(kind.name());
+                buf.push(':');
+                buf.push_str(key);
+                let h = key_hash(&buf[start..]);
+                spans.push((Some(kind), start as u32, buf.len() as u32, h));
+            });
+        }
+        EventKeys { buf, spans }
+    }
+
+    fn str(&self, s: &(Option<LayerKind>, u32, u32, u64)) -> &str {
+        &self.buf[s.1 as usize..s.2 as usize]
+    }
+
+    /// Folded hashtags with their [`key_hash`]es.
+    pub fn hashtags(&self) -> impl Iterator<Item = (&str, u64)> + '_ {
+        self.spans
+            .iter()
+            .filter(|s| s.0.is_none())
+            .map(|s| (self.str(s), s.3))
+    }
+
+    /// Trace keys, layer by layer in the order the layers were given.
+    pub fn traces(&self) -> impl Iterator<Item = TraceKey<'_>> + '_ {
+        self.spans.iter().filter_map(|s| {
+            Some(TraceKey {
+                layer: s.0?,
+                full: self.str(s),
+                hash: s.3,
+            })
+        })
+    }
+}
+
 /// Interns `layer:key` strings to dense ids, in first-seen order (deterministic for a
-/// deterministic input order).
+/// deterministic input order), with each trace's layer and [`Window`].
 #[derive(Default)]
 pub struct TraceTable {
     /// Ids by key hash; keys live once, in `keys`.
     ids: HashIndex,
     keys: lockstep_core::StrArena,
     layers: Vec<LayerKind>,
+    windows: Vec<u8>,
     buf: String,
 }
 
-/// The hash [`TraceTable`] files a full `layer:key` under; computed off the interning thread
-/// and passed to [`TraceTable::intern_hashed`].
+/// The hash [`TraceTable`] and the other interning tables file a key under; computed off the
+/// interning thread (see [`EventKeys`]).
 pub fn key_hash(k: &str) -> u64 {
     use std::hash::{BuildHasher, BuildHasherDefault};
     BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(k)
 }
 
 impl TraceTable {
+    /// The id of `layer:key`, added if new.
     pub fn intern(&mut self, layer: LayerKind, key: &str) -> u32 {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         buf.push_str(layer.name());
         buf.push(':');
         buf.push_str(key);
-        let id = self.intern_hashed(layer, &buf, key_hash(&buf));
+        let id = self.intern_key(TraceKey {
+            layer,
+            full: &buf,
+            hash: key_hash(&buf),
+        });
         self.buf = buf;
         id
     }
 
-    /// Interns a full key whose [`key_hash`] was computed elsewhere.
-    pub fn intern_hashed(&mut self, layer: LayerKind, full: &str, h: u64) -> u32 {
-        debug_assert_eq!(h, key_hash(full));
+    /// The id of a key [`EventKeys`] made, added if new.
+    pub fn intern_key(&mut self, k: TraceKey) -> u32 {
+        debug_assert_eq!(k.hash, key_hash(k.full));
         let keys = &self.keys;
         if let Some(id) = self
             .ids
-            .find(h, |id| keys.bytes(id as usize) == full.as_bytes())
+            .find(k.hash, |id| keys.bytes(id as usize) == k.full.as_bytes())
         {
             return id;
         }
-        let id = self.keys.push(full);
-        self.ids.insert(h, id);
-        self.layers.push(layer);
+        let id = self.keys.push(k.full);
+        self.ids.insert(k.hash, id);
+        self.layers.push(k.layer);
+        self.windows.push(Window::Normal as u8);
         id
     }
 
+    /// `layer:key` of trace `id`.
     pub fn key(&self, id: u32) -> &str {
         &self.keys[id as usize]
     }
     pub fn layer(&self, id: u32) -> LayerKind {
         self.layers[id as usize]
+    }
+    pub fn set_window(&mut self, id: u32, w: Window) {
+        self.windows[id as usize] = w as u8;
+    }
+    pub fn window(&self, id: u32) -> Window {
+        match self.windows[id as usize] {
+            0 => Window::Normal,
+            _ => Window::Script,
+        }
+    }
+    /// Each trace's [`Window`] as its discriminant, indexed by trace id (what the sweep,
+    /// which knows integers only, reads).
+    pub fn window_classes(&self) -> &[u8] {
+        &self.windows
     }
     pub fn len(&self) -> usize {
         self.keys.len()
@@ -413,9 +536,17 @@ mod tests {
 
     #[test]
     fn layer_names_round_trip() {
-        for l in LayerKind::ALL {
+        for &l in LayerKind::ALL {
             assert_eq!(LayerKind::parse(l.name()), Some(l));
+            assert_eq!(l.to_string(), l.name());
+            assert_eq!(
+                serde_json::to_string(&l).unwrap(),
+                format!("\"{}\"", l.name())
+            );
         }
+        assert_eq!(LayerKind::parse(" Co-Retweet "), Some(LayerKind::Repost));
+        assert_eq!(LayerKind::parse("hashtag-set"), Some(LayerKind::HashtagSet));
+        assert_eq!(LayerKind::parse("nope"), None);
         assert_eq!(
             LayerKind::names_in(LayerKind::Url.bit() | LayerKind::Text.bit()),
             vec!["url", "text"]

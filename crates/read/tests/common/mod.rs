@@ -20,10 +20,9 @@ pub struct Read {
 
 /// Reads a file, checks the counts reconcile with what the callbacks saw, and returns it all.
 pub fn read(path: &Path) -> Read {
-    let mut events = Vec::new();
-    let mut bad = Vec::new();
-    let file = read_file(path, &mut |e| events.push(e), &mut |q| bad.push(q))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut sink = lockstep_read::Collect::default();
+    let file = read_file(path, &mut sink).unwrap_or_else(|e| panic!("{e}"));
+    let (events, bad) = (sink.events, sink.quarantined);
     assert_eq!(file.read, file.accepted + file.quarantined, "{file:?}");
     assert_eq!(file.accepted, events.len() as u64);
     assert_eq!(file.quarantined, bad.len() as u64);
