@@ -15,7 +15,7 @@ static assets, real browser and crawler user agents.
 Output columns: source, expected (class, `a|b` for either, or `benign`), PL (CRS paranoia
 level or -), method, target, user_agent, referer.
 
-usage: build_corpus.py --crs MIRROR --patt MIRROR --out DIR [--seed N]
+usage: build_corpus.py --crs MIRROR --patt MIRROR [--fuzzdb MIRROR] --out DIR [--seed N]
 """
 import argparse, os, random, re, subprocess, sys, urllib.parse
 
@@ -58,9 +58,15 @@ def crs_rows(repo):
         if not m or not f.endswith(".yaml") or m.group(1) not in CRS_CLASS:
             continue
         cls = CRS_CLASS[m.group(1)]
-        # 934110/934120 are server-side request forgery: a fetched remote URL, our rfi.
-        if re.search(r"/93411\d|/93412\d", f):
+        # 934110/934120/934190 are server-side request forgery: a fetched remote or
+        # internal URL, our rfi; 934170 is PHP's data: scheme (a fetched stream); 934180 and
+        # 934200 are template injection, classed like PayloadsAllTheThings' SSTI lists.
+        if re.search(r"/93411\d|/93412\d|/934190", f):
             cls = "rfi"
+        elif re.search(r"/934170", f):
+            cls = "php|rfi"
+        elif re.search(r"/934180|/934200", f):
+            cls = "rce|java|php|xss"
         elif m.group(1) == "934":
             cls = "rce|xss"
         try:
@@ -134,6 +140,43 @@ def patt_rows(repo):
                 if not p or p.startswith("#") and len(p) < 3:
                     continue
                 rows.append((f"patt:{os.path.basename(f)}:{k+1}", cls, "-", "GET", clean(tpl.format(quote(p))), "Mozilla/5.0", ""))
+    return rows
+
+# fuzzdb's attack lists: a corpus kept apart from the two above, to check that rules written
+# against them generalize. Templates fill fuzzdb's placeholders with a typical payload.
+FUZZDB = [
+    ("attack/sql-injection/detect", "sqli", "/item?id={}"),
+    ("attack/sql-injection/exploit", "sqli", "/item?id={}"),
+    ("attack/sql-injection/payloads-sql-blind", "sqli", "/item?id={}"),
+    ("attack/xss/xss-rsnake.txt", "xss", "/search?q={}"),
+    ("attack/xss/xss-other.txt", "xss", "/search?q={}"),
+    ("attack/xss/xss-uri.txt", "xss", "/search?q={}"),
+    ("attack/xss/XSSPolyglot.txt", "xss", "/search?q={}"),
+    ("attack/path-traversal", "lfi", "/download?file={}"),
+    ("attack/lfi/JHADDIX_LFI.txt", "lfi", "/download?file={}"),
+    ("attack/os-cmd-execution/command-execution-unix.txt", "rce|php", "/ping?host={}"),
+    ("attack/os-cmd-execution/OSCommandInject.Windows.txt", "rce|php", "/ping?host={}"),
+    ("attack/os-cmd-execution/command-injection-template.txt", "rce|php", "/ping?host={}"),
+    ("attack/rfi/rfi.txt", "rfi", None),
+]
+
+def fuzzdb_rows(repo):
+    rows = []
+    for prefix, cls, tpl in FUZZDB:
+        for f in files(repo, prefix):
+            if not f.endswith(".txt"):
+                continue
+            for k, line in enumerate(show(repo, f).decode("utf-8", "replace").splitlines()):
+                p = line.strip()
+                if not p or p.startswith("#"):
+                    continue
+                p = p.replace("{cmd}", "cat /etc/passwd")
+                if tpl is None:  # a vulnerable script's path, its include parameter last
+                    target = p.replace("XXpathXX", "http://203.0.113.9/shell.txt?")
+                    target = urllib.parse.quote(target, safe="%/:=()',.*-_~!$@;?&")
+                else:
+                    target = tpl.format(quote(p))
+                rows.append((f"fuzzdb:{os.path.basename(f)}:{k+1}", cls, "-", "GET", clean(target), "Mozilla/5.0", ""))
     return rows
 
 BROWSERS = [
@@ -234,10 +277,14 @@ def main():
     ap.add_argument("--crs", required=True)
     ap.add_argument("--patt", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--fuzzdb", help="fuzzdb mirror: also writes fuzzdb.tsv (a holdout)")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    for name, rows in [("crs.tsv", crs_rows(a.crs)), ("payloadsallthethings.tsv", patt_rows(a.patt)), ("benign.tsv", benign_rows(a.seed))]:
+    corpora = [("crs.tsv", crs_rows(a.crs)), ("payloadsallthethings.tsv", patt_rows(a.patt)), ("benign.tsv", benign_rows(a.seed))]
+    if a.fuzzdb:
+        corpora.append(("fuzzdb.tsv", fuzzdb_rows(a.fuzzdb)))
+    for name, rows in corpora:
         with open(os.path.join(a.out, name), "w", encoding="utf-8") as f:
             for r in rows:
                 f.write("\t".join(r) + "\n")

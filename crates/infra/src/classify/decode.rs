@@ -42,6 +42,38 @@ fn push_char(out: &mut Vec<u8>, cp: u32) {
     }
 }
 
+/// An overlong UTF-8 sequence for an ASCII character whose lead byte is `lead` and whose
+/// continuation bytes follow percent-encoded in `rest`: the character and the number of
+/// bytes of `rest` consumed (`%c0%ae`, `%c1%9c`, `%e0%80%af`, `%f8%80%80%80%ae`).
+fn overlong_ascii(lead: u8, rest: &[u8]) -> Option<(u8, usize)> {
+    let cont = |k: usize| -> Option<u8> {
+        let t = rest.get(3 * k..3 * k + 3)?;
+        (t[0] == b'%').then_some(())?;
+        Some(hex(t[1])? * 16 + hex(t[2])?)
+    };
+    let extra = match lead {
+        0xc0 | 0xc1 => 1,
+        0xe0 => 2,
+        0xf0 => 3,
+        0xf8 => 4,
+        0xfc => 5,
+        _ => return None,
+    };
+    // The lead byte carries at most one bit (c1); the continuations carry six each.
+    let mut v: u32 = u32::from(lead & 0x01 & u8::from(extra == 1));
+    for k in 0..extra {
+        let c = cont(k)?;
+        if c & 0xc0 != 0x80 {
+            return None;
+        }
+        v = (v << 6) | u32::from(c & 0x3f);
+    }
+    // A letter or digit is left undecoded: what evasion spells this way is punctuation
+    // (`.`, `/`, `\`), and the raw bytes keep the evasion visible to the rules.
+    let c = u8::try_from(v).ok().filter(|c| c.is_ascii() && !c.is_ascii_alphanumeric())?;
+    Some((c, 3 * extra))
+}
+
 /// One round of percent-decoding (`+` as space when `plus`). Returns whether anything
 /// changed.
 fn url_decode_once(inp: &[u8], out: &mut Vec<u8>, plus: bool) -> bool {
@@ -54,19 +86,14 @@ fn url_decode_once(inp: &[u8], out: &mut Vec<u8>, plus: bool) -> bool {
             if let (Some(&a), Some(&b)) = (inp.get(i + 1), inp.get(i + 2)) {
                 if let (Some(h), Some(l)) = (hex(a), hex(b)) {
                     let byte = h * 16 + l;
-                    // Overlong UTF-8 for '/', '\' and '.' (%c0%af, %c1%9c, %c0%ae, %e0%80%af).
-                    if (byte == 0xc0 || byte == 0xc1) && inp.get(i + 3) == Some(&b'%') {
-                        if let (Some(x), Some(y)) = (
-                            inp.get(i + 4).and_then(|&x| hex(x)),
-                            inp.get(i + 5).and_then(|&y| hex(y)),
-                        ) {
-                            let second = x * 16 + y;
-                            let v = (u32::from(byte & 0x1f) << 6) | u32::from(second & 0x3f);
-                            out.push(v as u8 & 0x7f);
-                            i += 6;
-                            changed = true;
-                            continue;
-                        }
+                    // Overlong UTF-8 (%c0%af, %e0%80%ae, %f0%80%80%af, … up to six bytes):
+                    // an ASCII character in a longer form than needed, which strict decoders
+                    // refuse and old IIS accepted — so it is only ever evasion.
+                    if let Some((ch, len)) = overlong_ascii(byte, &inp[i + 3..]) {
+                        out.push(ch);
+                        i += 3 + len;
+                        changed = true;
+                        continue;
                     }
                     out.push(byte);
                     i += 3;
@@ -264,6 +291,36 @@ fn strip_comments_and_space(inp: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// Curly quotes (U+2018/2019, U+201C/201D) become ASCII quotes: some databases fold them
+/// (smuggling `’ or ‘1’=’1` past a filter), and text is matched the same with either.
+fn fold_typographic_quotes(v: &mut Vec<u8>) {
+    if !v.windows(2).any(|w| w == b"\xe2\x80") {
+        return;
+    }
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] == 0xe2 && v.get(i + 1) == Some(&0x80) {
+            match v.get(i + 2) {
+                Some(0x98 | 0x99) => {
+                    out.push(b'\'');
+                    i += 3;
+                    continue;
+                }
+                Some(0x9c | 0x9d) => {
+                    out.push(b'"');
+                    i += 3;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    *v = out;
+}
+
 /// Scratch buffers for [`normalize`], reused across values.
 #[derive(Default)]
 pub struct Scratch {
@@ -302,6 +359,7 @@ pub fn normalize(value: &[u8], plus: bool, s: &mut Scratch, out: &mut Vec<u8>, n
     if s.a.windows(2).any(|w| w == b"\r\n") || s.a.contains(&b'\n') {
         notes.crlf = true;
     }
+    fold_typographic_quotes(&mut s.a);
     s.a.make_ascii_lowercase();
     strip_comments_and_space(&s.a, out);
 }
@@ -328,6 +386,11 @@ mod tests {
         assert_eq!(n("%253Cscript%253E"), "<script>");
         assert_eq!(n("%u003cimg"), "<img");
         assert_eq!(n("..%c0%af..%c0%afetc"), "../../etc");
+        assert_eq!(n("%e0%80%ae%e0%80%ae%e0%80%afetc"), "../etc");
+        assert_eq!(n("%f0%80%80%ae.%f8%80%80%80%af%fc%80%80%80%80%afx"), "..//x");
+        // Not overlong: a real three-byte character and a lone lead byte stay as they are.
+        assert_eq!(n("%e2%80%a6"), "\u{2026}");
+        assert_eq!(n("%e0%81%9cx"), "\\x");
         assert_eq!(n("&#x3c;svg&#62;&lt;b"), "<svg><b");
         assert_eq!(n("UNION/**/SeLeCt"), "union select");
         assert_eq!(n("/*!50000UNION*/ /*!50000SELECT*/"), " union select");
@@ -335,5 +398,7 @@ mod tests {
         assert_eq!(n("\\x3cscript\\u003e"), "<script>");
         assert_eq!(n("Știință"), "Știință");
         assert_eq!(n("%uff1cscript"), "<script");
+        assert_eq!(n("%E2%80%99%20or%20%E2%80%981%E2%80%99"), "' or '1'");
+        assert_eq!(n("%E2%80%9Evot%E2%80%9D"), "\u{201e}vot\"");
     }
 }

@@ -33,7 +33,7 @@ macro_rules! rules {
 
 /// Commands an injected shell line runs. `ls`, `id`, `cat`… are words of ordinary text too,
 /// so they count only after a shell separator.
-const CMDS: &str = "(?:cat|tac|nl|ls|dir|id|whoami|uname|hostname|ifconfig|ipconfig|netstat|ps|pwd|echo|printf|env|wget|curl|tftp|ftp|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|csh|dash|python[23]?|perl|ruby|php|node|lua|busybox|chmod|chown|rm|mv|cp|touch|mkdir|kill|nohup|sleep|ping|nslookup|dig|sudo|crontab|awk|sed|xargs|grep|base64|xxd|certutil|powershell|cmd|systeminfo|tasklist|del|reg|wmic|mshta|rundll32|regsvr32|bitsadmin|net|expr|timeout|uptime|passwd|useradd|iptables|systemctl|service|mkfifo|mknod|tar|gzip|unzip|od|strings|su|exec|eval|zstdcat|zcat|xzcat|bzcat|bsdtar|bcdboot|aptitude|apt-get|yum|dnf|rpm|dpkg|lastlog|lastlogin|htop|rmt-tar|rmt-dump|rmt|perf|trap|alias|gunzip|unxz|xz|zstd|visudo|ansible|chef|cscli|strace|ltrace|gdb|tcpdump|nmap|ssh|scp|rsync|mount|umount|dd|fdisk|mkfs|shutdown|reboot|poweroff|killall|pkill|pinky|getent|lsof|fuser|vi|vim|nano|emacs|printenv|unset|tee|xterm|tmux|openssl|gpg|type|set|tr|w|who|last|sort|find|head|tail|cut|rev)";
+const CMDS: &str = "(?:cat|tac|nl|ls|dir|id|whoami|uname|hostname|ifconfig|ipconfig|netstat|ps|pwd|echo|printf|env|wget|curl|tftp|ftp|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|csh|dash|python[23]?|perl|ruby|php|node|lua|busybox|chmod|chown|rm|mv|cp|touch|mkdir|kill|nohup|sleep|ping|nslookup|dig|sudo|crontab|awk|sed|xargs|grep|base64|xxd|certutil|powershell|cmd|systeminfo|tasklist|del|reg|wmic|mshta|rundll32|regsvr32|bitsadmin|net|expr|timeout|uptime|passwd|useradd|iptables|systemctl|service|mkfifo|mknod|tar|gzip|unzip|od|strings|su|exec|eval|zstdcat|zcat|xzcat|bzcat|bsdtar|bcdboot|aptitude|apt-get|yum|dnf|rpm|dpkg|lastlog|lastlogin|htop|rmt-tar|rmt-dump|rmt|perf|trap|alias|gunzip|unxz|xz|zstd|visudo|ansible|chef|cscli|strace|ltrace|gdb|tcpdump|nmap|ssh|scp|rsync|mount|umount|dd|fdisk|mkfs|shutdown|reboot|poweroff|killall|pkill|pinky|getent|lsof|fuser|vi|vim|nano|emacs|printenv|unset|tee|xterm|tmux|openssl|gpg|type|set|tr|w|who|last|sort|find|head|tail|cut|rev|netsh|sysinfo|route|arp|nbtstat|schtasks|taskkill|icacls|cacls|vssadmin|bcdedit|wevtutil|attrib|findstr|qwinsta|quser)";
 
 pub fn all() -> Vec<Rule> {
     let mut v: Vec<Rule> = Vec::new();
@@ -49,7 +49,7 @@ pub fn all() -> Vec<Rule> {
         (
             "rce-chained-command",
             format!(
-                r"(?:[;`\n]|&&|\|\||\$\()\s*(?:/(?:usr/)?s?bin/)?{CMDS}(?:$|[\s;|&<>`'\x22)(\\]|\$\{{ifs|\$ifs|\$@)"
+                r"(?:[;`\n]|&&|\|\||\$\(|\\[nr])\s*(?:/(?:usr/)?s?bin/)?{CMDS}(?:$|[\s;|&<>`'\x22)(\\]|\$\{{ifs|\$ifs|\$@)"
             ),
             ARG | KEY | UA | REFERER | PATH,
         ),
@@ -57,6 +57,17 @@ pub fn all() -> Vec<Rule> {
             "rce-piped-command",
             r"\|\s*(?:/(?:usr/)?s?bin/)?(?:whoami|uname|ifconfig|ipconfig|netstat|wget|curl|nc|ncat|netcat|socat|bash|sh|zsh|ksh|dash|python[23]?|perl|busybox|chmod|nslookup|powershell|cmd|systeminfo|tasklist|certutil|mshta|rundll32|regsvr32|bitsadmin|wmic|base64|xxd|telnet|tftp|nohup|crontab|sudo|id|ls|pwd|php|ruby|awk|sed|xargs|tac)(?:$|[\s;|&<>`'\x22)]|\$\{ifs|\$ifs)".to_string(),
             ARG | KEY | UA | REFERER | PATH,
+        ),
+        (
+            // The query's own `&` never reaches a value: one inside it was sent encoded.
+            "rce-ampersand-command",
+            r"&\s*(?:whoami|uname|ifconfig|ipconfig|netstat|netsh|systeminfo|sysinfo|tasklist|nslookup|powershell|certutil|wmic|net\s+(?:view|user|localgroup|share|use)|type\s+\S*[\\/]|dir\s+\S*[\\/]|ping\s+-|wget\s|curl\s|nc\s+-|id\s*$|pwd\s*$)".to_string(),
+            VALUES | PATH,
+        ),
+        (
+            "rce-quote-break-command",
+            r"^['\x22`]\s*[;|&]?\s*(?:whoami|uname|id|ifconfig|ipconfig|netstat|systeminfo|tasklist|pwd|ls\s+-\w+)\s*(?:$|[;|&#'\x22`])".to_string(),
+            VALUES,
         ),
         (
             "rce-backtick",
@@ -102,7 +113,7 @@ const SQLI: &[Rule] = rules![
         "sqli-select-expr",
         Sqli,
         INJ,
-        r"\bselect\s*(?:\(|\*|@@|null\b|\d+\s*(?:,|from\b|--|#|$)|(?:count|concat|char|group_concat|version|user|database|schema|sleep|benchmark|case|if|top\s+\d|distinct\s+\w+\s+from)\b)"
+        r"\bselect\s*(?:\(|\*|@@|null\b|\d+\s*(?:,|from\b|--|#|$)|(?:count|concat|char|group_concat|version|user|current_user|session_user|system_user|current_database|current_schema|database|schema|sleep|pg_sleep|benchmark|case|if|top\s+\d|distinct\s+\w+\s+from)\b)"
     ),
     (
         "sqli-select-from",
@@ -145,6 +156,13 @@ const SQLI: &[Rule] = rules![
         Sqli,
         INJ,
         r"(?:^|[\s(=])-?\d+\s*\)*\s*(?:or|and|xor|\|\||&&)\s+\(*\s*-?\d+\s*(?:=|<>|!=|<=>|>|<|\blike\b)\s*-?\d+"
+    ),
+    (
+        // `or 1=1 --`, `hi or a=a`: an always-true comparison joined by a boolean operator.
+        "sqli-bare-tautology",
+        Sqli,
+        ARG,
+        r"(?:^|\s)(?:or|and)\s+(?:\d+\s*=\s*\d+|[a-z]\s*=\s*[a-z])\s*(?:$|--|#|/\*|;|\)|\bor\b)"
     ),
     (
         "sqli-numeric-boolean",
@@ -436,6 +454,15 @@ const LFI: &[Rule] = rules![
         r"(?:\.|0x2e|%2e|%c0%2e|%c0%ae|%uff0e){2}(?:/|\\|0x2f|0x5c|%2f|%5c|%c0%af|%c1%9c|%c1%pc|%c0%5c|%c1%8s|%c0%2f|%u2215|%u2216|%uefc8|%uf025)|(?:0x2e0x2e|%2e%2e|\.\.)(?:0x2f|0x5c)|li4vli4v|li4uli4u|\.\.\\"
     ),
     (
+        // What decoding leaves of a fuzzer's traversal (dotdotpwn and the like): dot pairs
+        // whose separators are invalid or nested escapes (`%c0%qf`, `%%35%%63`), stray
+        // high bytes or `0x2f` spelled out. Two such steps, or one before a system path.
+        "lfi-traversal-evasion",
+        Lfi,
+        PATH | ARG | KEY,
+        r"(?:^|[=/\\;:%])(?:(?:(?:[\x80-\xff]{1,4}\.|0x2e|%+2%+e|\.)(?:(?:[\x80-\xff]{1,4}\.|0x2e|%+2%+e|\.)|\?)|\?(?:(?:[\x80-\xff]{1,4}\.|0x2e|%+2%+e|\.)|\?))(?:[/\\]|[\x00-\x1f\x80-\xff]|%+[0-9a-z]{1,2}|0x(?:2f|5c))+){2}|(?:^|[=/\\;:%])(?:(?:(?:[\x80-\xff]{1,4}\.|0x2e|%+2%+e|\.)(?:(?:[\x80-\xff]{1,4}\.|0x2e|%+2%+e|\.)|\?)|\?(?:(?:[\x80-\xff]{1,4}\.|0x2e|%+2%+e|\.)|\?))(?:[/\\]|[\x00-\x1f\x80-\xff]|%+[0-9a-z]{1,2}|0x(?:2f|5c))+)+(?:etc|windows|winnt|boot\.ini|win\.ini|proc|usr|var|home|root|inetpub)\b"
+    ),
+    (
         "lfi-absolute-path",
         Lfi,
         ARG,
@@ -485,6 +512,14 @@ const RFI: &[Rule] = rules![
         Rfi,
         ARG | KEY,
         r"(?:^|[/@=])(?:169\.254\.169\.254|metadata\.google\.internal|metadata\.packet\.net|192\.0\.0\.192|100\.100\.100\.200|fd00:ec2::254|\[::ffff:a9fe:a9fe\]|0xa9fea9fe|2852039166)\b|^\s*(?:https?|gopher|dict)\s*:\s*/*(?:127\.\d+\.\d+\.\d+|localhost|0\.0\.0\.0|\[::1?\])(?:[:/?#]|$)"
+    ),
+    (
+        // Server-side request forgery to the host itself or its container network, by name
+        // (a bare `localhost` is a word; with a path or a scheme it is an address).
+        "rfi-ssrf-internal-host",
+        Rfi,
+        ARG | KEY,
+        r"^\s*(?:(?:https?|gopher|dict|ftp|ldap)\s*:\s*//)?(?:[^/@\s]*@)?(?:localhost(?:\.localdomain)?|localhost[46](?:\.localdomain[46])?|ip6-localhost|ipv6-localhost|ip6-loopback|(?:host|gateway|kubernetes)\.docker\.internal|host\.containers\.internal|kubernetes\.default(?:\.svc(?:\.cluster\.local)?)?|localtest\.me|lvh\.me)(?::\d+)?[/?#]|^\s*(?:https?|gopher|dict|ftp|ldap)\s*:\s*//(?:[^/@\s]*@)?localhost(?::\d+)?$"
     ),
     (
         "rfi-gopher-dict",
@@ -547,7 +582,7 @@ const PHP: &[Rule] = rules![
         "php-variable-variable",
         Php,
         VALUES,
-        r"\$\s*\{\s*['\x22$]|\$\s+\{"
+        r"\$\s*\{\s*['\x22$]|\$\s+\{|\$\{\s*@?\s*[a-z_]\w*\s*\("
     ),
     (
         "php-function-name",
@@ -565,19 +600,27 @@ const PHP: &[Rule] = rules![
         "php-indexed-variable-call",
         Php,
         VALUES,
-        r"\$+[\w@]*(?:\s*(?:\[[^\]]{0,20}\]|\{[^}]{0,20}\}))+\s*\(|\$\{[^}]{1,20}\}\s*\("
+        r"\$+[\w@]*(?:\s*(?:\[[^\]]{0,20}\]\]?|\{[^}]{0,20}\}))+\s*\(|\$\{[^}]{1,20}\}\s*\("
+    ),
+    (
+        // A call whose callee is computed — a bracketed or parenthesized expression, as in
+        // `(sy.(st).em)('uname');` or `[system][0](ls);` — a statement no text writes.
+        "php-computed-callee",
+        Php,
+        VALUES,
+        r"[\])}]\s*\(\s*['\x22]?[\w./ -]{0,40}['\x22]?\s*\)\s*;"
     ),
     (
         "php-stream-wrapper",
         Php,
         ARG | KEY | PATH | REFERER,
-        r"\b(?:php|phar|zip|expect|glob|data|compress\.zlib|compress\.bzip2|zlib)\s*:\s*//"
+        r"\b(?:php|phar|zip|expect|glob|data|compress\.zlib|compress\.bzip2|zlib|rar|ogg|ssh2\.(?:shell|exec|tunnel|sftp|scp))\s*:\s*//|^\s*data\s*:\s*(?:text/plain|application/x-httpd-php)\b"
     ),
     (
         "php-variable-function",
         Php,
         VALUES,
-        r#"\$\w+\s*\(\s*\$|\$\{\s*\$|\$\w+\s*=\s*['"`][^'"`]*['"`]\s*;\s*\$\w+\s*\(|\(\s*['"`]\w+['"`]\s*\)\s*\(\s*\$"#
+        r#"\$\w+\s*\(\s*\$|\$\{\s*\$|\$\w+\s*=\s*['"`][^'"`]*['"`]\s*;\s*\$\w+\s*\(|\(\s*['"`]\w+['"`]\s*\)\s*\(\s*\$|\$+[a-z_]\w*\s*(?://[^\n]*\n\s*)?\(\s*\)|(?:->|::)\s*\$[a-z_]\w*\s*\("#
     ),
     (
         "php-backtick-or-wrapper",
@@ -670,7 +713,7 @@ const RCE: &[Rule] = rules![
         "rce-windows",
         Rce,
         INJ,
-        r"\bcmd(?:\.exe)?\s*/[ckqr]\b|%comspec%|\bpowershell(?:\.exe)?\b.{0,40}?(?:-e(?:nc|ncodedcommand)?\s|-c(?:ommand)?\s|\biex\b|downloadstring|downloadfile|bypass|-w(?:indowstyle)?\s+hidden|-nop\b|invoke-)|\binvoke-(?:expression|webrequest|command|shellcode|mimikatz)\b|\bcertutil(?:\.exe)?\s+-(?:urlcache|decode)|\bbitsadmin(?:\.exe)?\s+/transfer|\bmshta(?:\.exe)?\s+(?:https?|vbscript|javascript)|\brundll32(?:\.exe)?\s+\S+,|\bregsvr32(?:\.exe)?\s+/s|\bwmic\s+(?:process|os|shadowcopy)|\bnet\s+(?:user|localgroup)\s|\bwscript\.shell|\bshell\.application"
+        r"\bcmd(?:\.exe)?\s*/[ckqr]\b|%comspec%|\bpowershell(?:\.exe)?\b.{0,40}?(?:-e(?:nc|ncodedcommand)?\s|-c(?:ommand)?\s|\biex\b|downloadstring|downloadfile|bypass|-w(?:indowstyle)?\s+hidden|-nop\b|invoke-)|\binvoke-(?:expression|webrequest|command|shellcode|mimikatz)\b|\bcertutil(?:\.exe)?\s+-(?:urlcache|decode)|\bbitsadmin(?:\.exe)?\s+/transfer|\bmshta(?:\.exe)?\s+(?:https?|vbscript|javascript)|\brundll32(?:\.exe)?\s+\S+,|\bregsvr32(?:\.exe)?\s+/s|\bwmic\s+(?:process|os|shadowcopy)|\bnet\s+(?:user|localgroup|view|share|use|start|stop|accounts|group|session|config)\b|\bnetsh\s+(?:firewall|advfirewall|interface|wlan|winsock|routing)\b|\breg(?:\.exe)?\s+(?:add|delete|query|save|export|import|load)\s+['\x22]?(?:hklm|hkcu|hkcr|hku|hkcc|hkey_\w+)\b|\btype\s+['\x22]?(?:[a-z]:|%\w+%)[\\/]|%(?:systemroot|windir|comspec|systemdrive|userprofile|programfiles|allusersprofile|appdata|homedrive)%|\bwscript\.shell|\bshell\.application"
     ),
     (
         "rce-shellshock",
@@ -682,7 +725,7 @@ const RCE: &[Rule] = rules![
         "rce-template-injection",
         Rce,
         INJ,
-        r"\{\{\s*\d+\s*[*+\-/]\s*\d+\s*\}\}|\$\{\s*\d+\s*[*+]\s*\d+\s*\}|<%=?\s*\d+\s*[*+]\s*\d+\s*%>|#\{\s*\d+\s*[*+]\s*\d+\s*\}|\{\{.*?(?:__class__|__mro__|__subclasses__|__globals__|__builtins__|__init__|__import__|config\.items|self\._|request\.application|lipsum|cycler|joiner|namespace|\|attr|popen|os\.system|getattr|url_for|get_flashed_messages)|\{%.*?(?:import|include|extends|set|for|if|exec|system|popen).*?%\}|\$\{\s*(?:t\(|new\s|\x22freemarker|freemarker\.template|product\.getclass)|<#assign\s|\?new\s*\(\)|\{php\}|\{\s*system\s*\(|\{\{\s*[\w.]+\s*\|\s*(?:attr|e|safe|join|map)|\$\{\{|\{\{=|#set\s*\(\s*\$|\$class\.inspect"
+        r"\{\{\s*\d+\s*[*+\-/]\s*\d+\s*\}\}|\$\{\s*\d+\s*[*+]\s*\d+\s*\}|<%=?\s*\d+\s*[*+]\s*\d+\s*%>|#\{\s*\d+\s*[*+]\s*\d+\s*\}|\{\{.*?(?:__class__|__mro__|__subclasses__|__globals__|__builtins__|__init__|__import__|config\.items|self\._|request\.application|lipsum|cycler|joiner|namespace|\|attr|popen|os\.system|getattr|url_for|get_flashed_messages)|\{%.*?(?:import|include|extends|set|for|if|exec|system|popen).*?%\}|\$\{\s*(?:t\(|new\s|\x22freemarker|freemarker\.template|product\.getclass)|<#assign\s|\?new\s*\(\)|\{php\}|\{\s*system\s*\(|\{\{\s*[\w.]+\s*\|\s*(?:attr|e|safe|join|map)|\{\{[^}]{0,60}?\b[a-z_]\w*\s*\(\s*['\x22][^'\x22]*['\x22]\s*\)[^}]{0,60}\}\}|\$\{\{|\{\{=|#set\s*\(\s*\$|\$class\.inspect"
     ),
     (
         "rce-command-substitution",
@@ -703,6 +746,13 @@ const RCE: &[Rule] = rules![
         r"(?:^|[\s;|&`=])/(?:[\w?*\[\]!-]+/)*[\w?*!-]*\[[!^]?[^\]\s]{1,16}\][\w?*!-]*(?:/|\s|$)|/\[\?\]|/[a-z]*\?{1,3}[a-z]*/[a-z?]*\?|\$\(\(|\$\[|[<>]\(\s*\w+|\$\{\w+#|\$\{\w+%|\$\{!?\w+:[-=?+]|\$\{\w+/"
     ),
     (
+        // `CMD=$'cat /etc/passwd';$CMD`: a command stored in a variable, then run.
+        "rce-variable-command",
+        Rce,
+        VALUES,
+        r#"\b[a-z_]\w*=\$?['"][^'"]{1,80}['"]\s*;\s*\$\{?[a-z_]\w*\}?\s*(?:$|[;|&])|<!--\s*#\s*exec\s+(?:cmd|cgi)\s*="#
+    ),
+    (
         "rce-windows-batch",
         Rce,
         VALUES,
@@ -712,7 +762,7 @@ const RCE: &[Rule] = rules![
         "rce-node-injection",
         Rce,
         VALUES,
-        r#"_\$\$nd_func\$\$_|__js_function|\bfunction\s*\(\s*\)\s*\{|module\.exports\s*=|xyqktkrfrlvoqyqkx|\bprocess\s*(?:\.\s*(?:env|binding|mainmodule|exit|kill|spawn|exec\w*|dlopen)|\[)|\bconsole\s*(?:\.\s*\w+|\[\s*['"]\w+['"]\s*\])\s*\(|\brequire\s*(?:\.\s*main|\[|\(\s*['"`](?:child_process|fs|net|os|vm|http)['"`])|child_process|__proto__|constructor\s*\[\s*['"]prototype|\$\d+:(?:constructor|module|prototype)|\.readdirsync\s*\(|\.execsync\s*\(|\.spawnsync\s*\("#
+        r#"_\$\$nd_func\$\$_|__js_function|\bfunction\s*\(\s*\)\s*\{|module\.exports\s*=|xyqktkrfrlvoqyqkx|\bprocess\s*(?:\.\s*(?:env|binding|mainmodule|exit|kill|spawn|exec\w*|dlopen)|\[)|\bconsole\s*(?:\.\s*\w+|\[\s*['"]\w+['"]\s*\])\s*\(|\brequire\s*(?:\.\s*main|\[|\(\s*['"`](?:child_process|fs|net|os|vm|http)['"`])|child_process|__proto__|constructor\s*(?:\.|\[\s*['"]?)\s*prototype\b|\bwhile\s*\(\s*(?:!\s*[-+]?(?:0|false|null|undefined|nan|""|''|``)|!!\s*(?:\d+|true|\{\}|\[\]|""|''|``)|\(*\s*true\s*\)*|[-+]?(?:infinity|\d+)|new\s+date|this|string|object|array)\s*\)|\$\d+:(?:constructor|module|prototype)|\.readdirsync\s*\(|\.execsync\s*\(|\.spawnsync\s*\("#
     ),
     (
         "rce-windows-if",
@@ -754,7 +804,7 @@ const RCE: &[Rule] = rules![
         "rce-sensitive-command",
         Rce,
         VALUES,
-        r"(?:^|[\s;|&`(])(?:cat|more|less|head|tail|nl|tac|strings|xxd|od)\s+(?:-\w+\s+)*(?:/etc/(?:passwd|shadow|hosts|group|issue)|/proc/|~/\.|\.\./|/var/log/|flag\b)|(?:^|[\s;|&`(])(?:uname\s+-a|id\s*;|whoami\s*;|ls\s+-la?\s|ping\s+-[cn]\s+\d|sleep\s+\d+\s*(?:;|&|\||$)|nslookup\s+\S+\.\S+|dig\s+\S+\.\S+|echo\s+\S+\s*(?:;|\||>)|printf\s+['\x22])"
+        r"(?:^|[^\w.-])(?:cat|more|less|head|tail|nl|tac|strings|xxd|od)\s+(?:-\w+\s+)*(?:/etc/(?:passwd|shadow|hosts|group|issue)|/proc/|~/\.|\.\./|/var/log/|flag\b)|(?:^|[\s;|&`(])(?:uname\s+-a|id\s*;|whoami\s*;|ls\s+-la?\s|ping\s+-[cn]\s+\d|sleep\s+\d+\s*(?:;|&|\||$)|nslookup\s+\S+\.\S+|dig\s+\S+\.\S+|echo\s+\S+\s*(?:;|\||>)|printf\s+['\x22])"
     ),
 ];
 
