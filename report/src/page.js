@@ -66,6 +66,9 @@ function main(app, data, hooks, marks) {
     c.top_traces = Array.isArray(c.top_traces) ? c.top_traces : [];
     c.evidence = Array.isArray(c.evidence) ? c.evidence : [];
     c.layers = c.layers && typeof c.layers === 'object' ? c.layers : {};
+    c.amplifiers = Array.isArray(c.amplifiers) ? c.amplifiers.filter((a) => a && typeof a === 'object') : [];
+    c.campaign_traces = Array.isArray(c.campaign_traces) ? c.campaign_traces.filter((t) => t && typeof t === 'object') : [];
+    if (typeof c.amplifier_count !== 'number') c.amplifier_count = c.amplifiers.length;
     if (c.size === undefined) c.size = c.members.length;
   }
   const byId = new Map(clusters.map((c) => [Number(c.id), c]));
@@ -243,7 +246,7 @@ function main(app, data, hooks, marks) {
         cardApi.open(c.id, false);
       }
     });
-    const words = [layerText(c), targetText(c), ...c.top_traces.map((t) => String(t && t.trace)), ...c.top_traces.map((t) => String((t && t.label) || '')), ...c.members, ...c.signalTexts];
+    const words = [layerText(c), targetText(c), ...c.top_traces.map((t) => String(t && t.trace)), ...c.top_traces.map((t) => String((t && t.label) || '')), ...c.members, ...c.amplifiers.map((a) => String(a.account)), ...c.signalTexts];
     // The exact values, and their shown form where it differs (so "U+202E" finds the names with one).
     for (let k = 0, n = words.length; k < n; k++) {
       const v = visibleText(words[k]);
@@ -468,7 +471,8 @@ function renderCard(c, background, showInNetwork, findAccount, aggregatesOnly) {
       fact('Leaders', Array.isArray(c.leaders) && c.leaders.length ? c.leaders.slice(0, 3).map((l) => `${visibleText(l.account)} (${l.led}/${l.led + l.followed})`).join(', ') : '–'),
       fact('Active', `${fmtMinute(c.first)} – ${fmtMinute(c.last)}`),
       fact('Activation', act ? `${act.date}${shareText(act, ' of members switched on')}${act.censored ? ' — at the start of the data: no history before it was seen, so no cohort is claimed' : ''}` : '–'),
-      fact('Layers', layerText(c) || '–')),
+      fact('Layers', layerText(c) || '–'),
+      fact('Amplifiers', c.amplifier_count ? `${fmtInt(c.amplifier_count)} accounts outside the cluster (below)` : '–')),
   ]);
 
   const cols = card.appendChild(h('div', { class: 'two-col' }));
@@ -499,6 +503,45 @@ function renderCard(c, background, showInNetwork, findAccount, aggregatesOnly) {
     }
     card.appendChild(tt.wrap);
   } else card.appendChild(h('p', { class: 'muted', text: 'None recorded.' }));
+
+  // Amplifiers: accounts with histories of their own that post the cluster's campaign traces
+  // inside its campaign windows far more often than their own clock predicts. A separate
+  // role: they are not members, and the card says why each is listed.
+  if (c.amplifier_count || c.campaign_traces.length) {
+    card.appendChild(h('h3', { text: `Amplifiers (${fmtInt(c.amplifier_count)})` }));
+    if (c.campaign_traces.length) {
+      const windows = (t) => (Array.isArray(t.windows) ? t.windows : []).filter((w) => Array.isArray(w) && w.length === 2);
+      card.appendChild(h('p', { class: 'muted', id: 'card-campaign-traces' },
+        'Campaign traces and their windows: ',
+        ...c.campaign_traces.slice(0, 8).flatMap((t, k) => [
+          k ? '; ' : '',
+          h('code', null, nameNode(t.trace)),
+          ` ${windows(t).map((w) => `${fmtMinute(w[0])} – ${fmtMinute(w[1])}`).join(', ') || '–'}${t.own ? '' : ' (carried by others)'}`,
+        ])));
+    }
+    if (c.amplifiers.length) {
+      const at = table(['Account', 'Traces in windows', 'Days', 'Hours in windows / posting hours', 'Expected', 'q-value'], ['', '', 'nowrap', 'num', 'num', 'num']);
+      for (const a of c.amplifiers) {
+        const traces = Array.isArray(a.traces) ? a.traces : [];
+        const days = Array.isArray(a.days) ? a.days : [];
+        at.body.appendChild(h('tr', null,
+          h('td', null, h('button', { type: 'button', class: 'link-btn', title: 'Show in network', dataset: { name: String(a.account) } }, nameNode(a.account))),
+          h('td', { class: 'trace' }, ...traces.slice(0, 4).flatMap((t, k) => [k ? ', ' : '', h('code', null, nameNode(t))]), traces.length > 4 ? ` +${traces.length - 4}` : ''),
+          h('td', { class: 'nowrap', text: days.slice(0, 6).map(String).join(', ') + (days.length > 6 ? ` +${days.length - 6}` : '') }),
+          h('td', { class: 'num', text: `${fmtInt(a.in_windows)} / ${fmtInt(a.hours)}` }),
+          h('td', { class: 'num', text: fmtFixed(a.expected, 2) }),
+          h('td', { class: 'num', text: typeof a.q_value === 'number' && Number.isFinite(a.q_value) ? a.q_value.toExponential(2) : '–' })));
+      }
+      at.body.addEventListener('click', (ev) => {
+        const b = ev.target.closest('button');
+        if (b && findAccount(b.dataset.name)) document.getElementById('network').scrollIntoView({ block: 'start' });
+      });
+      at.wrap.id = 'card-amplifiers';
+      card.appendChild(at.wrap);
+    } else {
+      card.appendChild(h('p', { class: 'muted', id: 'card-amplifiers', text: aggregatesOnly ? 'Withheld (aggregates only).' : 'None found.' }));
+    }
+  }
 
   // With --watchlist: the entities the members' posts reference, most referenced first.
   if (c.targets.length) {

@@ -333,6 +333,39 @@ test('case: evidence shows where each post was read (file:line)', async () => {
   }
 });
 
+test('case: a cluster card lists its amplifiers apart from its members, with their reasons', async () => {
+  const { context, page, log } = await openReport(browser, 'case');
+  try {
+    const c = CASE.clusters.find((x) => x.id === 1);
+    await page.click('#clusters-table tbody tr[data-id="1"]');
+    await page.waitForSelector('#card-amplifiers tbody tr');
+    const rows = await page.$$eval('#card-amplifiers tbody tr', (r) => r.map((x) => [...x.children].map((td) => td.textContent)));
+    assert.equal(rows.length, c.amplifiers.length);
+    assert.deepEqual(rows[0], ['creator_ana_', 'hashtag:echilibrusiverticalitate', '2024-11-13, 2024-11-18', '3 / 41', '0.21', '3.40e-3']);
+    // A right-to-left override in a name is shown, not obeyed.
+    assert.ok(!rows[1][0].includes('\u202e'), rows[1][0]);
+    assert.ok(rows[1][0].includes('U+202E'), rows[1][0]);
+    // Amplifiers are not members.
+    const members = await page.$$eval('#card-members li', (li) => li.map((x) => x.textContent));
+    assert.equal(members.length, c.members.length);
+    assert.ok(!members.includes('creator_ana_'));
+    const traces = await page.textContent('#card-campaign-traces');
+    assert.ok(traces.includes('hashtag:echilibrusiverticalitate') && traces.includes('(carried by others)'), traces);
+    const fact = await page.$$eval('dl.facts div', (d) => d.map((x) => x.textContent).find((t) => t.startsWith('Amplifiers')));
+    assert.equal(fact, 'Amplifiers2 accounts outside the cluster (below)');
+    // The filter finds a cluster by an amplifier's name.
+    await page.fill('#cluster-filter', 'creator_ana_');
+    await page.waitForFunction(() => [...document.querySelectorAll('#clusters-table tbody tr')].filter((r) => !r.hidden).length === 1);
+    // A cluster without amplifiers has no such section.
+    await page.fill('#cluster-filter', '');
+    await page.click('#clusters-table tbody tr[data-id="3"]');
+    assert.equal(await page.$('#card-amplifiers'), null);
+    assert.deepEqual(log.errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('aggregates: a clean-room case says so, withholds members, evidence and the network, and stays clean', async () => {
   const { context, page, log } = await openReport(browser, 'aggregates');
   try {

@@ -116,11 +116,11 @@ fn simulated_case_is_byte_identical() {
             ),
             (
                 "report.html",
-                "7d2738626f42a45152b71ad7e39380f752a8e773176bdc53eb5aec4f24d4f05e",
+                "3bcf68d35e310d5022f2e585e8d7bbcd3893cfc2507fa924d272fee3291dcf9e",
             ),
             (
                 "manifest.json",
-                "a27a17439f6dc8e344df7fb76c155d355853cbf60daea47e9fdcdd40dd239f04",
+                "5db52d902e222324e07b1e1c7fbf7c6cfcf26212a3a0660270d749cfda36e03f",
             ),
         ],
     );
@@ -172,11 +172,11 @@ fn german_elections_case_is_byte_identical() {
             ),
             (
                 "report.html",
-                "fd1795c3a186bbc94bf65923ff552373605da840655e7599f3779d50db53cec0",
+                "cf33c6bd7cec462e2e81f06a6c2b56cb0002d240e0e0fa966417b3a213d7fbcc",
             ),
             (
                 "manifest.json",
-                "92cec552940f07beb48fe752aa997816958039c26236bff3b077fcf9109ad3ed",
+                "9d42bfa03dd8bf807a34615b2c9e86b941a414fda1b6b088fd9e4c5783b15c63",
             ),
         ],
     );
@@ -221,11 +221,11 @@ fn russian_coord_tweets_case_is_byte_identical() {
             ),
             (
                 "report.html",
-                "8eeec0a4cfb1db62406a8054149be7b7aab71d987cda2a0d53d27cd9e3e2ff8c",
+                "9746e4bb60c3306c47266838d27d95bbc70355305b250594e3f446b8d18d464a",
             ),
             (
                 "manifest.json",
-                "6608c64e02fb46ba7e5254a60a7920eea86ee8489bcf504b73de2fef3977186b",
+                "4796dad03af733687a21412f4dfe9b2064c0a325d9101b38bba3dfa624d41fbc",
             ),
         ],
     );

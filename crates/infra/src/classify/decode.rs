@@ -70,7 +70,9 @@ fn overlong_ascii(lead: u8, rest: &[u8]) -> Option<(u8, usize)> {
     }
     // A letter or digit is left undecoded: what evasion spells this way is punctuation
     // (`.`, `/`, `\`), and the raw bytes keep the evasion visible to the rules.
-    let c = u8::try_from(v).ok().filter(|c| c.is_ascii() && !c.is_ascii_alphanumeric())?;
+    let c = u8::try_from(v)
+        .ok()
+        .filter(|c| c.is_ascii() && !c.is_ascii_alphanumeric())?;
     Some((c, 3 * extra))
 }
 
@@ -387,7 +389,10 @@ mod tests {
         assert_eq!(n("%u003cimg"), "<img");
         assert_eq!(n("..%c0%af..%c0%afetc"), "../../etc");
         assert_eq!(n("%e0%80%ae%e0%80%ae%e0%80%afetc"), "../etc");
-        assert_eq!(n("%f0%80%80%ae.%f8%80%80%80%af%fc%80%80%80%80%afx"), "..//x");
+        assert_eq!(
+            n("%f0%80%80%ae.%f8%80%80%80%af%fc%80%80%80%80%afx"),
+            "..//x"
+        );
         // Not overlong: a real three-byte character and a lone lead byte stay as they are.
         assert_eq!(n("%e2%80%a6"), "\u{2026}");
         assert_eq!(n("%e0%81%9cx"), "\\x");

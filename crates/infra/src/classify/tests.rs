@@ -60,17 +60,35 @@ fn attacks_by_class() {
         // Fuzzer traversals whose separators stay undecodable, overlong UTF-8 of every length.
         ("/d?file=%c0.%c0.0x2f%c0.%c0.0x2fboot.ini", Class::Lfi),
         ("/d?file=..%01%bg%qf..%01%bg%qfetc%bg%qfpasswd", Class::Lfi),
-        ("/d?file=.%00.%%35%%63.%00.%%35%%63etc%%35%%63issue", Class::Lfi),
-        ("/d?file=%e0%80%ae%e0%80%ae%c1%af%e0%80%ae%e0%80%ae%c1%afetc", Class::Lfi),
-        ("/d?file=%f8%80%80%80%ae%f8%80%80%80%ae%f8%80%80%80%afetc", Class::Lfi),
+        (
+            "/d?file=.%00.%%35%%63.%00.%%35%%63etc%%35%%63issue",
+            Class::Lfi,
+        ),
+        (
+            "/d?file=%e0%80%ae%e0%80%ae%c1%af%e0%80%ae%e0%80%ae%c1%afetc",
+            Class::Lfi,
+        ),
+        (
+            "/d?file=%f8%80%80%80%ae%f8%80%80%80%ae%f8%80%80%80%afetc",
+            Class::Lfi,
+        ),
         // Commands after a literal \n, an encoded &, a quote; Windows administration.
         ("/ping?host=%5Cnid%5Cn", Class::Rce),
         ("/ping?host=%26%20netstat%20-an", Class::Rce),
         ("/ping?host=%22%20whoami", Class::Rce),
-        ("/ping?host=;%20netsh%20firewall%20set%20opmode%20disable", Class::Rce),
+        (
+            "/ping?host=;%20netsh%20firewall%20set%20opmode%20disable",
+            Class::Rce,
+        ),
         ("/ping?host=type%20%SYSTEMROOT%%5Crepair%5CSAM", Class::Rce),
-        ("/ping?host=reg%20add%20%22HKLM%5CSystem%22%20/v%20x", Class::Rce),
-        ("/ping?host=%7B%7B%20get_user_file(%22/etc/hosts%22)%20%7D%7D", Class::Rce),
+        (
+            "/ping?host=reg%20add%20%22HKLM%5CSystem%22%20/v%20x",
+            Class::Rce,
+        ),
+        (
+            "/ping?host=%7B%7B%20get_user_file(%22/etc/hosts%22)%20%7D%7D",
+            Class::Rce,
+        ),
         ("/x?a=while(!0);", Class::Rce),
         ("/x?constructor%5Bprototype%5D%5Btest%5D=1", Class::Rce),
         // PHP: computed callees, dynamic calls, ssh2 wrappers.
@@ -78,7 +96,10 @@ fn attacks_by_class() {
         ("/x?x=%5bsystem%5d%5b0%5d%28ls%29%3B", Class::Php),
         ("/x?%24foo-%3E%24funcname%28%29", Class::Php),
         ("/x?x=$%7B@print(md5(1))%7D", Class::Php),
-        ("/x?file=ssh2.sftp://user:pw@example.com:22/path/file", Class::Php),
+        (
+            "/x?file=ssh2.sftp://user:pw@example.com:22/path/file",
+            Class::Php,
+        ),
         // Server-side request forgery by internal host name.
         ("/x?url=host.docker.internal/", Class::Rfi),
         ("/x?url=http%3A%2F%2Flocalhost%2F", Class::Rfi),
