@@ -1,6 +1,8 @@
 //! `lockstep infra eval`: scores a case against the simulator's `truth.csv` — precision and
 //! recall of coordinated sources per campaign, false positives by benign role, clusters that
-//! mix campaigns, and which roles' sources were reported with attempts at all.
+//! mix campaigns, and which roles' sources were reported with attempts at all — and, with the
+//! `requests.csv` beside it, the classification of every request: recall per true class and
+//! the share of benign requests reported as attempts.
 
 use crate::InfraError;
 use clap::Args;
@@ -38,6 +40,89 @@ pub struct Evaluation {
     /// Clusters whose members come from more than one campaign (benign counts as one).
     pub mixed_clusters: u64,
     pub clusters: u64,
+    /// True class → its requests' classification (empty without `requests.csv`).
+    pub classification: BTreeMap<String, ClassScore>,
+    /// Benign requests (every line read that `requests.csv` does not name) and how many of
+    /// them were reported as attempts.
+    pub benign_requests: u64,
+    pub benign_flagged: u64,
+}
+
+#[derive(Debug, Default, Serialize, Clone)]
+pub struct ClassScore {
+    pub requests: u64,
+    /// Reported as attempts with this class among theirs.
+    pub flagged: u64,
+    /// Reported as attempts, but only with other classes.
+    pub other_class: u64,
+    pub recall: f64,
+}
+
+/// Scores attempts.csv against requests.csv (file, 1-based line, class); evidence in
+/// attempts.csv is `input id:line`, the id being the first 16 hex digits of the input's
+/// sha256 in manifest.json.
+fn classification(requests: &Path, case: &Path, ev: &mut Evaluation) -> Result<(), InfraError> {
+    let mp = case.join("manifest.json");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&mp).map_err(|e| InfraError::io(&mp, e))?)
+            .map_err(|e| InfraError::Internal(format!("{}: {e}", mp.display())))?;
+    let mut file_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut lines_read = 0u64;
+    for i in m["inputs"].as_array().into_iter().flatten() {
+        let (Some(sha), Some(path)) = (i["sha256"].as_str(), i["path"].as_str()) else {
+            continue;
+        };
+        let base = Path::new(path)
+            .file_name()
+            .map(|b| b.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        file_of.insert(sha.chars().take(16).collect(), base);
+        lines_read += i["accepted"].as_u64().unwrap_or(0);
+    }
+    let csv_err = |p: &Path, e: csv::Error| InfraError::Internal(format!("{}: {e}", p.display()));
+    let mut truth: rustc_hash::FxHashMap<(String, u64), String> = Default::default();
+    let mut r = csv::Reader::from_path(requests).map_err(|e| csv_err(requests, e))?;
+    for row in r.records() {
+        let row = row.map_err(|e| csv_err(requests, e))?;
+        if let (Some(f), Some(Ok(l)), Some(c)) =
+            (row.get(0), row.get(1).map(str::parse), row.get(2))
+        {
+            truth.insert((f.to_string(), l), c.to_string());
+        }
+    }
+    for c in truth.values() {
+        ev.classification.entry(c.clone()).or_default().requests += 1;
+    }
+    let ap = case.join("attempts.csv");
+    let mut r = csv::Reader::from_path(&ap).map_err(|e| csv_err(&ap, e))?;
+    for row in r.records() {
+        let row = row.map_err(|e| csv_err(&ap, e))?;
+        let (Some(classes), Some(evidence)) = (row.get(2), row.get(7)) else {
+            continue;
+        };
+        let Some((id, line)) = evidence.rsplit_once(':') else {
+            continue;
+        };
+        let (Some(file), Ok(line)) = (file_of.get(id), line.parse::<u64>()) else {
+            continue;
+        };
+        match truth.get(&(file.clone(), line)) {
+            Some(want) => {
+                let s = ev.classification.entry(want.clone()).or_default();
+                if classes.split(';').any(|c| c == want) {
+                    s.flagged += 1;
+                } else {
+                    s.other_class += 1;
+                }
+            }
+            None => ev.benign_flagged += 1,
+        }
+    }
+    ev.benign_requests = lines_read.saturating_sub(truth.len() as u64);
+    for s in ev.classification.values_mut() {
+        s.recall = s.flagged as f64 / s.requests.max(1) as f64;
+    }
+    Ok(())
 }
 
 fn read_csv(p: &Path) -> Result<Vec<Vec<String>>, InfraError> {
@@ -123,6 +208,10 @@ pub fn evaluate(truth: &Path, case: &Path) -> Result<Evaluation, InfraError> {
     }
     ev.clusters = per_cluster.len() as u64;
     ev.mixed_clusters = per_cluster.values().filter(|m| m.len() > 1).count() as u64;
+    let requests = truth.with_file_name("requests.csv");
+    if requests.is_file() {
+        classification(&requests, case, &mut ev)?;
+    }
     Ok(ev)
 }
 
@@ -137,6 +226,22 @@ impl Evaluation {
                 s,
                 "  campaign {c:<10} recall {:.3} ({}/{}) clusters {:?}",
                 x.recall, x.clustered, x.sources, x.clusters
+            );
+        }
+        for (c, x) in &self.classification {
+            let _ = writeln!(
+                s,
+                "  class {c:<10} recall {:.3} ({}/{}), {} reported as another class",
+                x.recall, x.flagged, x.requests, x.other_class
+            );
+        }
+        if !self.classification.is_empty() {
+            let _ = writeln!(
+                s,
+                "  benign requests reported as attempts: {} of {} ({:.5})",
+                self.benign_flagged,
+                self.benign_requests,
+                self.benign_flagged as f64 / self.benign_requests.max(1) as f64
             );
         }
         for (r, (n, cl, att)) in &self.false_positives {

@@ -1,6 +1,7 @@
 //! `lockstep infra simulate`: an election authority's web sites and SSH bastion over two
 //! days, written as nginx combined logs (virtual-host prefix) and an sshd syslog, with the
-//! ground truth of every source (`truth.csv`: `source,campaign,role`).
+//! ground truth of every source (`truth.csv`: `source,campaign,role`) and of every attack
+//! request (`requests.csv`: `file,line,class`).
 //!
 //! Who is in it: organic visitors (sessions of pages and their assets on a daily rhythm, a
 //! crowd refreshing the results page on election night, searches in Romanian and English,
@@ -275,6 +276,15 @@ struct Line {
     time: i64,
     file: u8,
     text: String,
+    /// What the request is (`sqli`, `credential`, …; empty for benign): `requests.csv`.
+    class: &'static str,
+}
+
+impl Line {
+    fn class(mut self, class: &'static str) -> Line {
+        self.class = class;
+        self
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -299,6 +309,7 @@ fn access(
         time: ms,
         file,
         text,
+        class: "",
     }
 }
 
@@ -537,6 +548,22 @@ pub fn simulate(a: &SimArgs) -> Result<SimSummary, InfraError> {
             Box::new(w)
         });
     }
+    // requests.csv: the true class of every attack line (file, 1-based line, class).
+    let requests_path = a.out.join("requests.csv");
+    let mut requests = std::io::BufWriter::new(
+        std::fs::File::create(&requests_path).map_err(|e| io(&requests_path, e))?,
+    );
+    writeln!(requests, "file,line,class").map_err(|e| io(&requests_path, e))?;
+    let file_names: Vec<String> = names
+        .iter()
+        .map(|n| {
+            n.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let mut line_no = vec![0u64; names.len()];
     let mut total = 0u64;
     let mut scan_counter = vec![0usize; actors.len()];
     for h in 0..hours {
@@ -719,18 +746,24 @@ pub fn simulate(a: &SimArgs) -> Result<SimSummary, InfraError> {
                     for t in ts {
                         let c = scan_counter[ai];
                         scan_counter[ai] += 1;
-                        let (target, status) = match (c + tool as usize) % 5 {
+                        let (target, status, class) = match (c + tool as usize) % 5 {
                             0 => (
                                 format!(
                                     "/cautare?q={}",
                                     pct(SQLI[(c / 5 + tool as usize) % SQLI.len()])
                                 ),
                                 200,
+                                "sqli",
                             ),
-                            1 => (format!("/cautare?q={}", pct(XSS[(c / 5) % XSS.len()])), 200),
+                            1 => (
+                                format!("/cautare?q={}", pct(XSS[(c / 5) % XSS.len()])),
+                                200,
+                                "xss",
+                            ),
                             2 => (
                                 format!("/download?file={}", pct(LFI[(c / 5) % LFI.len()])),
                                 404,
+                                "lfi",
                             ),
                             _ => (
                                 format!(
@@ -743,34 +776,39 @@ pub fn simulate(a: &SimArgs) -> Result<SimSummary, InfraError> {
                                     }
                                 ),
                                 404,
+                                "scanner",
                             ),
                         };
-                        lines.push(access(
-                            site, &x.ip, t, "GET", &target, status, 150, "-", ua, 0.004,
-                        ));
+                        lines.push(
+                            access(site, &x.ip, t, "GET", &target, status, 150, "-", ua, 0.004)
+                                .class(class),
+                        );
                     }
                 }
                 Kind::Stuffing => {
                     for _ in 0..poisson(&mut r, x.rate * ((hi - lo) as f64 / 3_600_000.0)) {
                         let status = if r.gen_bool(0.995) { 401 } else { 302 };
-                        lines.push(access(
-                            "bec.ro",
-                            &x.ip,
-                            at(&mut r),
-                            "POST",
-                            "/login",
-                            status,
-                            320,
-                            "https://bec.ro/login",
-                            &x.ua,
-                            0.15,
-                        ));
+                        lines.push(
+                            access(
+                                "bec.ro",
+                                &x.ip,
+                                at(&mut r),
+                                "POST",
+                                "/login",
+                                status,
+                                320,
+                                "https://bec.ro/login",
+                                &x.ua,
+                                0.15,
+                            )
+                            .class("credential"),
+                        );
                     }
                 }
                 Kind::Injection => {
                     for _ in 0..poisson(&mut r, x.rate * ((hi - lo) as f64 / 3_600_000.0)) {
                         let token: u32 = r.gen_range(1000..9999);
-                        let (target, status) = match r.gen_range(0..3) {
+                        let (target, status, class) = match r.gen_range(0..3) {
                             0 => (
                                 format!(
                                     "/cautare?q={}",
@@ -778,10 +816,12 @@ pub fn simulate(a: &SimArgs) -> Result<SimSummary, InfraError> {
                                         .replace("8412", &token.to_string()))
                                 ),
                                 500,
+                                "sqli",
                             ),
                             1 => (
                                 format!("/sectii?judet={}", pct(XSS[r.gen_range(0..XSS.len())])),
                                 200,
+                                "xss",
                             ),
                             _ => (
                                 format!(
@@ -789,22 +829,26 @@ pub fn simulate(a: &SimArgs) -> Result<SimSummary, InfraError> {
                                     pct(LFI[r.gen_range(0..LFI.len())])
                                 ),
                                 403,
+                                "lfi",
                             ),
                         };
                         // A proxy pool behind one tool: a handful of browser user agents.
                         let ua = BROWSERS[r.gen_range(0..3)];
-                        lines.push(access(
-                            SITES[r.gen_range(0..2)],
-                            &x.ip,
-                            at(&mut r),
-                            "GET",
-                            &target,
-                            status,
-                            700,
-                            "-",
-                            ua,
-                            0.3,
-                        ));
+                        lines.push(
+                            access(
+                                SITES[r.gen_range(0..2)],
+                                &x.ip,
+                                at(&mut r),
+                                "GET",
+                                &target,
+                                status,
+                                700,
+                                "-",
+                                ua,
+                                0.3,
+                            )
+                            .class(class),
+                        );
                     }
                 }
                 Kind::Ssh => {
@@ -820,6 +864,7 @@ pub fn simulate(a: &SimArgs) -> Result<SimSummary, InfraError> {
                             time: t,
                             file: 3,
                             text,
+                            class: "credential",
                         });
                     }
                 }
@@ -831,18 +876,21 @@ pub fn simulate(a: &SimArgs) -> Result<SimSummary, InfraError> {
                         if t >= h0 + hi {
                             break;
                         }
-                        lines.push(access(
-                            "bec.ro",
-                            &x.ip,
-                            t,
-                            "GET",
-                            "/rezultate",
-                            200,
-                            30000,
-                            "-",
-                            &x.ua,
-                            0.9,
-                        ));
+                        lines.push(
+                            access(
+                                "bec.ro",
+                                &x.ip,
+                                t,
+                                "GET",
+                                "/rezultate",
+                                200,
+                                30000,
+                                "-",
+                                &x.ua,
+                                0.9,
+                            )
+                            .class("flood"),
+                        );
                     }
                 }
             }
@@ -851,6 +899,7 @@ pub fn simulate(a: &SimArgs) -> Result<SimSummary, InfraError> {
                 lines.push(Line {
                     time: t,
                     file: 3,
+                    class: "",
                     text: format!(
                         "{} bastion sshd[{}]: Accepted publickey for deploy from {} port {} ssh2",
                         syslog_time(t),
@@ -863,16 +912,23 @@ pub fn simulate(a: &SimArgs) -> Result<SimSummary, InfraError> {
         }
         lines.sort_by(|p, q| (p.time, p.file, &p.text).cmp(&(q.time, q.file, &q.text)));
         for l in &lines {
-            let f = &mut files[l.file as usize];
+            let k = l.file as usize;
+            let f = &mut files[k];
             f.write_all(l.text.as_bytes())
                 .and_then(|_| f.write_all(b"\n"))
-                .map_err(|e| io(&names[l.file as usize], e))?;
+                .map_err(|e| io(&names[k], e))?;
+            line_no[k] += 1;
+            if !l.class.is_empty() {
+                writeln!(requests, "{},{},{}", file_names[k], line_no[k], l.class)
+                    .map_err(|e| io(&requests_path, e))?;
+            }
         }
         total += lines.len() as u64;
     }
     for (f, n) in files.iter_mut().zip(&names) {
         f.flush().map_err(|e| io(n, e))?;
     }
+    requests.flush().map_err(|e| io(&requests_path, e))?;
     drop(files);
     let count = |k: fn(Kind) -> bool| actors.iter().filter(|x| k(x.kind)).count();
     Ok(SimSummary {

@@ -48,6 +48,19 @@ fn campaigns_found_benign_not_merged() {
             organic as f64 <= organic_n as f64 * 0.01,
             "seed {seed}: {report}"
         );
+        // Every request classified against the simulator's per-request truth.
+        for want in ["sqli", "xss", "lfi", "scanner", "credential", "flood"] {
+            let c = ev.classification.get(want);
+            assert!(
+                c.is_some_and(|c| c.requests > 0 && c.recall >= 0.95),
+                "seed {seed} class {want}: {report}"
+            );
+        }
+        assert!(ev.benign_requests > 10_000, "{report}");
+        assert!(
+            ev.benign_flagged as f64 <= ev.benign_requests as f64 * 0.01,
+            "seed {seed}: {report}"
+        );
         // Verify passes on the fresh case.
         let (bad, _) = lockstep_case::verify(&case).unwrap();
         assert!(bad.is_empty(), "{bad:?}");
