@@ -28,6 +28,8 @@ pub enum InfraCommand {
     Eval(crate::eval::EvalArgs),
     /// Throughput per stage, peak memory and quality on simulated logs.
     Bench(crate::bench::BenchArgs),
+    /// Follow logs as they grow; alert when a coordinated campaign appears or grows.
+    Watch(Box<crate::live::WatchArgs>),
     /// Per-class recall and benign false-positive rate of the classifier on TSV corpora.
     EvalRules {
         /// Corpus files (see crates/infra/eval/build_corpus.py).
@@ -204,6 +206,7 @@ pub fn run(args: InfraArgs) -> Result<RunOutcome, InfraError> {
         Some(InfraCommand::Simulate(s)) => crate::sim::run(&s).map(RunOutcome::Text),
         Some(InfraCommand::Eval(e)) => crate::eval::run(&e).map(RunOutcome::Text),
         Some(InfraCommand::Bench(b)) => crate::bench::run(&b).map(RunOutcome::Text),
+        Some(InfraCommand::Watch(w)) => crate::live::run(&w).map(RunOutcome::Text),
         Some(InfraCommand::EvalRules { corpora, paranoia }) => {
             let refs: Vec<&std::path::Path> = corpora.iter().map(|p| p.as_path()).collect();
             let rep = crate::rules_eval::eval_rules(&refs, paranoia)

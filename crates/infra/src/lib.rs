@@ -18,6 +18,7 @@ pub mod enrich;
 pub mod eval;
 pub mod export;
 pub mod ingest;
+pub mod live;
 pub mod params;
 pub mod rules_eval;
 pub mod sim;
