@@ -11,8 +11,9 @@
 //! raised when one appears (`new`, at least `--min-sources` sources) or has grown by
 //! `--growth` since its last alert (`grew`). The state (offsets, segments, campaigns) is
 //! written atomically after each tick: a restart resumes where the last tick ended. Alerts
-//! are written before the state, so a crash between the two repeats that tick's alerts
-//! (at least once, never lost).
+//! are written before the state; a crash between the two re-runs that tick, and the alerts
+//! file is first cut back to its length at the last saved state, so each alert is in the
+//! file once (on standard output a re-run tick repeats its alerts).
 //!
 //! Cost: each tick re-analyses the whole horizon (what `lockstep infra` does on that much
 //! log), so a tick costs in proportion to the horizon, not to the time followed.
@@ -87,6 +88,10 @@ struct State {
     campaigns: Vec<Campaign>,
     next_id: u32,
     quarantined: u64,
+    /// Length of the alerts file after the last completed tick: a longer file holds the
+    /// alerts of a tick whose state was never saved, and is cut back before it is re-run.
+    #[serde(default)]
+    alerts_bytes: u64,
 }
 
 /// One alert (a line of the alerts file).
@@ -280,6 +285,24 @@ pub fn tick(a: &WatchArgs) -> Result<TickReport, InfraError> {
     let dir = &a.state;
     std::fs::create_dir_all(dir.join("segments")).map_err(io(dir))?;
     let mut st = load_state(dir)?;
+    if a.alerts != "-" {
+        let ap = Path::new(&a.alerts);
+        match std::fs::metadata(ap) {
+            Ok(m) if m.len() > st.alerts_bytes => {
+                // The last tick wrote its alerts and stopped before saving the state: it is
+                // about to run again, so its first alerts go (exactly once in the file).
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(ap)
+                    .and_then(|f| f.set_len(st.alerts_bytes))
+                    .map_err(io(ap))?;
+            }
+            // Shorter: rotated or emptied by the user; appending goes on from there.
+            Ok(m) => st.alerts_bytes = m.len(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => st.alerts_bytes = 0,
+            Err(e) => return Err(InfraError::io(ap, e)),
+        }
+    }
     st.tick += 1;
     let mut rep = TickReport {
         tick: st.tick,
@@ -438,7 +461,7 @@ pub fn tick(a: &WatchArgs) -> Result<TickReport, InfraError> {
         }
     }
 
-    // Alerts first, then the state: a crash in between repeats this tick's alerts.
+    // Alerts first, then the state (with the alerts file's new length).
     if !rep.alerts.is_empty() {
         let mut text = Vec::new();
         for al in &rep.alerts {
@@ -461,6 +484,7 @@ pub fn tick(a: &WatchArgs) -> Result<TickReport, InfraError> {
             f.write_all(&text)
                 .and_then(|_| f.sync_data())
                 .map_err(io(ap))?;
+            st.alerts_bytes = f.metadata().map_err(io(ap))?.len();
         }
     }
     save_state(dir, &st)?;

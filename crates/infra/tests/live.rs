@@ -158,6 +158,27 @@ fn campaigns_are_alerted_as_the_logs_grow() {
         assert!(first.get(k).is_some(), "{k} missing: {first}");
     }
 
+    // A crash after the alerts were written but before the state was saved: the tick runs
+    // again and the file still holds each alert once.
+    let saved = std::fs::read(state.join("state.json")).unwrap();
+    let before = std::fs::read_to_string(&alerts_path).unwrap();
+    let extra = b"roaep.ro:443 198.51.100.9 - - [19/Nov/2024:23:59:58 +0000] \"GET /x HTTP/1.1\" 404 10 \"-\" \"Mozilla/5.0\" 0.001\n";
+    append(&follow.join(logs[0].0.file_name().unwrap()), extra);
+    std::fs::write(
+        &alerts_path,
+        format!("{before}{{\"kind\":\"new\",\"campaign\":999}}\n"),
+    )
+    .unwrap();
+    std::fs::write(state.join("state.json"), &saved).unwrap();
+    let r = tick(&a).unwrap();
+    assert_eq!(r.new_bytes, extra.len() as u64);
+    let after = std::fs::read_to_string(&alerts_path).unwrap();
+    assert!(
+        after.starts_with(&before) && !after.contains("\"campaign\":999"),
+        "{}",
+        &after[before.len()..]
+    );
+
     // Nothing new: no bytes, no alerts.
     let r = tick(&a).unwrap();
     assert_eq!(r.new_bytes, 0);
@@ -179,8 +200,9 @@ fn campaigns_are_alerted_as_the_logs_grow() {
     append(&f, &fresh);
     let r = tick(&a).unwrap();
     assert_eq!(r.new_bytes, fresh.len() as u64);
-    // A horizon of 43200 s at 3600 s ticks keeps twelve ticks' segments; this was the tenth
-    // tick. At the thirteenth the first tick's segments are gone, from the state and the disk.
+    // A horizon of 43200 s at 3600 s ticks keeps twelve ticks' segments; this was the
+    // eleventh tick. By the fourteenth the first tick's segments are gone, from the state and
+    // the disk.
     let on_disk = || std::fs::read_dir(state.join("segments")).unwrap().count();
     assert_eq!(on_disk(), r.segments);
     let before = r.segments;
