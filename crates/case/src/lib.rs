@@ -5,7 +5,6 @@
 //! Writers only format: every figure comes computed from the stages (`lockstep_explain`'s
 //! findings, `lockstep_graph`'s edges); the report's data is the same typed findings.
 
-mod folder;
 mod manifest;
 mod report;
 mod stix;
@@ -13,7 +12,7 @@ mod verify;
 
 pub use stix::TECHNIQUES as STIX_TECHNIQUES;
 
-pub use folder::{abandon_staging, is_sealed, Staging, VAULT_DIR};
+pub use lockstep_output::folder::{abandon_staging, is_sealed, FolderError, Staging, VAULT_DIR};
 
 pub use manifest::{
     Counts, Manifest, ManifestError, ManifestInput, SignificanceCounts, Windows, SCHEMA_VERSION,
@@ -86,6 +85,17 @@ pub enum CaseError {
     NotACase { path: PathBuf },
     #[error("{}: the case folder would replace an input ({}); choose another --out", case.display(), input.display())]
     OverlapsInput { case: PathBuf, input: PathBuf },
+}
+
+impl From<FolderError> for CaseError {
+    fn from(e: FolderError) -> CaseError {
+        match e {
+            FolderError::Io { path, source } => CaseError::Io { path, source },
+            FolderError::Busy { path } => CaseError::Busy { path },
+            FolderError::Sealed { path } => CaseError::Sealed { path },
+            FolderError::NotACase { path } => CaseError::NotACase { path },
+        }
+    }
 }
 
 impl CaseError {

@@ -9,8 +9,8 @@ pub fn run(args: lockstep_infra::cli::InfraArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Ok(lockstep_infra::cli::RunOutcome::Case(..)) => Ok(ExitCode::SUCCESS),
-        Err(lockstep_infra::InfraError::Usage(m)) => {
-            eprintln!("error: {m}");
+        Err(e) if e.is_usage() => {
+            eprintln!("error: {e}");
             Ok(ExitCode::from(2))
         }
         Err(e) => Err(e.into()),

@@ -514,6 +514,9 @@ fn the_case_folder_is_replaced_whole_or_kept() {
     assert!(d.join("data/posts.ndjson").exists());
     // An earlier case inside the input folder is passed over, not read as input.
     ok(d, &["detect", "data", "--out", "data/case", "-q"]);
+    // ... and a rerun into it is fine too (it replaces the case, not the input folder).
+    ok(d, &["detect", "data", "--out", "data/case", "-q"]);
+    assert!(d.join("data/posts.ndjson").exists());
     let out = ok(d, &["detect", "data", "--out", "case2", "-q"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("an output of the earlier case"));
     same_results(&d.join("data/case"), &d.join("case2"));

@@ -316,10 +316,10 @@ pub fn detect(
     refuse_overlap(inputs, case)?;
     // Everything is written into a staging folder and put in place whole at the end: the
     // case folder is always the previous complete case or the new one.
-    let staging = lockstep_case::Staging::begin(case)?;
+    let staging = lockstep_case::Staging::begin(case).map_err(CaseError::from)?;
     let out = staging.dir();
     let summary = write(inputs, out, params, reporter)?;
-    staging.commit()?;
+    staging.commit().map_err(CaseError::from)?;
     Ok(summary)
 }
 
@@ -380,24 +380,17 @@ fn notes(a: &Analysis, timing: &lockstep_explain::Timing, params: &Params) -> Ve
     notes
 }
 
-/// An input that is the case folder or holds it would be replaced by the case.
+/// An input that is the case folder or inside it would be replaced by the case. (A case
+/// inside an input folder is fine: the reader passes over an earlier case's own files.)
 fn refuse_overlap(inputs: &[PathBuf], case: &Path) -> Result<(), Error> {
-    let absolute = |p: &Path| std::fs::canonicalize(p).ok();
-    let Some(case_abs) = absolute(case) else {
-        return Ok(());
-    };
-    for input in inputs {
-        if let Some(i) = absolute(input) {
-            if case_abs.starts_with(&i) || i == case_abs {
-                return Err(CaseError::OverlapsInput {
-                    case: case.to_path_buf(),
-                    input: input.clone(),
-                }
-                .into());
-            }
+    match lockstep_output::overlapping_input(inputs, case) {
+        Some((input, lockstep_output::Overlap::InputInCase)) => Err(CaseError::OverlapsInput {
+            case: case.to_path_buf(),
+            input: input.clone(),
         }
+        .into()),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// The run, into the (staging) folder `out`.

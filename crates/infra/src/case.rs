@@ -12,7 +12,7 @@ use crate::params::{ActorLevel, Params};
 use crate::InfraError;
 use lockstep_core::write_time;
 use lockstep_output::{csv_field, write_atomic, AtomicFile};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -331,7 +331,7 @@ pub fn explain(a: &Analysis, p: &Params) -> Vec<ClusterReport> {
 }
 
 /// What a run reports (also the manifest's `counts`).
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Outcome {
     pub files: usize,
     pub read: u64,
@@ -352,6 +352,49 @@ pub struct Outcome {
     pub stages: Vec<crate::analysis::Stage>,
     #[serde(skip)]
     pub top_clusters: Vec<(u32, usize, u64, String)>,
+}
+
+/// The case's `manifest.json`, written by [`write_case`] and read by `infra eval` (and, as
+/// any case's, by `lockstep verify`: `inputs` and `outputs` have the shapes it reads). `P` is
+/// the parameters: [`Params`] when written, any JSON when read.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Manifest<P = serde_json::Value> {
+    pub lockstep_version: String,
+    pub command: String,
+    pub parameters: P,
+    /// Rules in the classifier's rule set.
+    pub rules: usize,
+    pub inputs: Vec<crate::ingest::InputFile>,
+    pub counts: Outcome,
+    pub coordination: Coordination,
+    /// Output file name → sha256 (hex), every file of the case but the manifest itself.
+    pub outputs: BTreeMap<String, String>,
+}
+
+impl Manifest {
+    pub fn read(case: &Path) -> Result<Manifest, InfraError> {
+        let path = case.join("manifest.json");
+        let bytes = std::fs::read(&path).map_err(|e| InfraError::io(&path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            InfraError::Input(format!(
+                "{}: not an infra case manifest: {e}",
+                path.display()
+            ))
+        })
+    }
+}
+
+/// The coordination stage's counts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Coordination {
+    pub hits: u64,
+    pub traces: u64,
+    pub crowded_hits: u64,
+    pub pair_traces: u64,
+    pub pairs_tested: u64,
+    pub below_min_co_actions: u64,
+    pub not_significant: u64,
+    pub edges_kept: u64,
 }
 
 /// Writes the case folder (quarantine.ndjson was written while reading).
@@ -720,25 +763,25 @@ pub fn write_case(
     );
 
     // manifest.json, last.
-    let manifest = json!({
-        "lockstep_version": env!("CARGO_PKG_VERSION"),
-        "command": "infra",
-        "parameters": p,
-        "rules": crate::classify::RuleSet::get().len(),
-        "inputs": a.ing.inputs,
-        "counts": outcome,
-        "coordination": {
-            "hits": a.coord.sweep.hits,
-            "traces": a.coord.sweep.traces,
-            "crowded_hits": a.coord.sweep.crowded_hits,
-            "pair_traces": a.coord.sweep.pair_traces,
-            "pairs_tested": a.coord.significance.tested,
-            "below_min_co_actions": a.coord.significance.below_min_co_actions,
-            "not_significant": a.coord.significance.not_significant,
-            "edges_kept": a.coord.significance.kept,
+    let manifest = Manifest {
+        lockstep_version: env!("CARGO_PKG_VERSION").into(),
+        command: "infra".into(),
+        parameters: p,
+        rules: crate::classify::RuleSet::get().len(),
+        inputs: a.ing.inputs.clone(),
+        counts: outcome.clone(),
+        coordination: Coordination {
+            hits: a.coord.sweep.hits,
+            traces: a.coord.sweep.traces,
+            crowded_hits: a.coord.sweep.crowded_hits,
+            pair_traces: a.coord.sweep.pair_traces,
+            pairs_tested: a.coord.significance.tested,
+            below_min_co_actions: a.coord.significance.below_min_co_actions,
+            not_significant: a.coord.significance.not_significant,
+            edges_kept: a.coord.significance.kept,
         },
-        "outputs": outputs,
-    });
+        outputs,
+    };
     let mut m = AtomicFile::create(out.join("manifest.json")).map_err(io)?;
     serde_json::to_writer_pretty(&mut m, &manifest)
         .map_err(|e| InfraError::Internal(e.to_string()))?;

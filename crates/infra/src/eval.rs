@@ -62,22 +62,16 @@ pub struct ClassScore {
 /// attempts.csv is `input id:line`, the id being the first 16 hex digits of the input's
 /// sha256 in manifest.json.
 fn classification(requests: &Path, case: &Path, ev: &mut Evaluation) -> Result<(), InfraError> {
-    let mp = case.join("manifest.json");
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&mp).map_err(|e| InfraError::io(&mp, e))?)
-            .map_err(|e| InfraError::Internal(format!("{}: {e}", mp.display())))?;
+    let m = crate::case::Manifest::read(case)?;
     let mut file_of: BTreeMap<String, String> = BTreeMap::new();
     let mut lines_read = 0u64;
-    for i in m["inputs"].as_array().into_iter().flatten() {
-        let (Some(sha), Some(path)) = (i["sha256"].as_str(), i["path"].as_str()) else {
-            continue;
-        };
-        let base = Path::new(path)
+    for i in &m.inputs {
+        let base = Path::new(&i.path)
             .file_name()
             .map(|b| b.to_string_lossy().into_owned())
             .unwrap_or_default();
-        file_of.insert(sha.chars().take(16).collect(), base);
-        lines_read += i["accepted"].as_u64().unwrap_or(0);
+        file_of.insert(i.sha256.chars().take(16).collect(), base);
+        lines_read += i.accepted;
     }
     let csv_err = |p: &Path, e: csv::Error| InfraError::Internal(format!("{}: {e}", p.display()));
     let mut truth: rustc_hash::FxHashMap<(String, u64), String> = Default::default();

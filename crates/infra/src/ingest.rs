@@ -63,7 +63,7 @@ pub struct Detail {
 }
 
 /// What was read from one input (manifest `inputs`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct InputFile {
     pub path: String,
     pub sha256: String,

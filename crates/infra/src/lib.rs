@@ -40,11 +40,30 @@ pub enum InfraError {
     Input(String),
     #[error("{path}: {error}")]
     Io { path: String, error: std::io::Error },
+    /// The case folder cannot be taken (busy, sealed, not a case) or put in place.
+    #[error(transparent)]
+    Folder(#[from] lockstep_output::FolderError),
+    #[error("{}: the case folder would replace an input ({}); choose another --out", case.display(), input.display())]
+    OverlapsInput {
+        case: std::path::PathBuf,
+        input: std::path::PathBuf,
+    },
     #[error("{0}")]
     Internal(String),
 }
 
 impl InfraError {
+    /// A usage or configuration error (exit code 2): the run cannot start as asked.
+    pub fn is_usage(&self) -> bool {
+        use lockstep_output::FolderError;
+        matches!(
+            self,
+            InfraError::Usage(_)
+                | InfraError::OverlapsInput { .. }
+                | InfraError::Folder(FolderError::NotACase { .. } | FolderError::Sealed { .. })
+        )
+    }
+
     pub fn io(path: &Path, error: std::io::Error) -> InfraError {
         InfraError::Io {
             path: path.display().to_string(),
@@ -53,29 +72,59 @@ impl InfraError {
     }
 }
 
-/// Runs `lockstep infra` on `inputs` and writes the case folder `out`.
+/// Runs `lockstep infra` on `inputs` and writes the case folder `out`, whole: into a staging
+/// folder beside it, put in place only once complete (the previous case stays until then).
 pub fn infra(
     inputs: &[std::path::PathBuf],
     out: &Path,
     p: &Params,
 ) -> Result<case::Outcome, InfraError> {
-    std::fs::create_dir_all(out).map_err(|e| InfraError::io(out, e))?;
-    let mut q = lockstep_output::AtomicFile::create(out.join("quarantine.ndjson"))
-        .map_err(|e| InfraError::io(out, e))?;
-    let mut write_bad = |r: lockstep_core::Quarantined| -> Result<(), InfraError> {
+    refuse_overlap(inputs, out)?;
+    let staging = lockstep_output::Staging::begin(out)?;
+    let dir = staging.dir().to_path_buf();
+    let mut q = Quarantine::create(&dir)?;
+    let a = analysis::analyse(inputs, p, &mut |r| q.record(&r))?;
+    let o = write_analysis(&a, p, &dir, q)?;
+    staging.commit()?;
+    Ok(o)
+}
+
+/// `quarantine.ndjson`, written while reading.
+pub struct Quarantine {
+    file: lockstep_output::AtomicFile,
+    path: std::path::PathBuf,
+}
+
+impl Quarantine {
+    pub fn create(dir: &Path) -> Result<Quarantine, InfraError> {
+        let path = dir.join("quarantine.ndjson");
+        let file =
+            lockstep_output::AtomicFile::create(&path).map_err(|e| InfraError::io(&path, e))?;
+        Ok(Quarantine { file, path })
+    }
+
+    pub fn record(&mut self, r: &lockstep_core::Quarantined) -> Result<(), InfraError> {
         use std::io::Write;
         let line =
             serde_json::json!({"file": r.file, "line": r.record, "reason": r.reason, "raw": r.raw});
-        writeln!(q, "{line}").map_err(|e| InfraError::io(out, e))
-    };
-    let a = analysis::analyse(inputs, p, &mut write_bad)?;
+        writeln!(self.file, "{line}").map_err(|e| InfraError::io(&self.path, e))
+    }
+}
+
+/// Writes the case files of an analysis into `dir` (a staging folder), the quarantine first.
+pub fn write_analysis(
+    a: &analysis::Analysis,
+    p: &Params,
+    dir: &Path,
+    q: Quarantine,
+) -> Result<case::Outcome, InfraError> {
     let t = std::time::Instant::now();
     let mut outputs = std::collections::BTreeMap::new();
     outputs.insert(
         "quarantine.ndjson".to_string(),
-        q.commit().map_err(|e| InfraError::io(out, e))?,
+        q.file.commit().map_err(|e| InfraError::io(&q.path, e))?,
     );
-    let mut o = case::write_case(&a, p, out, outputs)?;
+    let mut o = case::write_case(a, p, dir, outputs)?;
     let mut stages = a.stages.clone();
     stages.push(analysis::Stage {
         name: "write",
@@ -85,4 +134,16 @@ pub fn infra(
     });
     o.stages = stages;
     Ok(o)
+}
+
+/// An input inside the case folder would be replaced by it; a case inside an input folder
+/// would be read back as logs by the next run.
+fn refuse_overlap(inputs: &[std::path::PathBuf], case: &Path) -> Result<(), InfraError> {
+    match lockstep_output::overlapping_input(inputs, case) {
+        Some((input, _)) => Err(InfraError::OverlapsInput {
+            case: case.to_path_buf(),
+            input: input.clone(),
+        }),
+        None => Ok(()),
+    }
 }

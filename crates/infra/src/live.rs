@@ -27,6 +27,8 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
+#[command(mut_arg("inputs", |a| a.help("Log files or folders to follow as they grow (not `-`: standard input cannot be followed)")))]
+#[command(mut_arg("out", |a| a.help("Snapshot case folder, rewritten (whole) at each tick that alerts")))]
 pub struct WatchArgs {
     #[command(flatten)]
     pub analyse: AnalyseArgs,
@@ -358,8 +360,21 @@ pub fn tick(a: &WatchArgs) -> Result<TickReport, InfraError> {
             .map(|s| dir.join(&s.path).display().to_string())
             .collect();
         let mut quarantined = 0u64;
+        // The snapshot case (`--out`) is staged while the tick reads; put in place only if
+        // the tick alerts. Its quarantine holds the whole horizon's bad lines.
+        let mut snapshot = match &a.analyse.out {
+            Some(out) => {
+                let staging = lockstep_output::Staging::begin(out)?;
+                let q = crate::Quarantine::create(staging.dir())?;
+                Some((staging, q))
+            }
+            None => None,
+        };
         let mut on_bad = |r: lockstep_core::Quarantined| -> Result<(), InfraError> {
-            // Each bad line is recorded once: when its segment is new.
+            if let Some((_, sq)) = &mut snapshot {
+                sq.record(&r)?;
+            }
+            // Each bad line is recorded once in the state: when its segment is new.
             if new_segments.contains(&r.file) {
                 quarantined += 1;
                 let line = serde_json::json!({"file": r.file, "line": r.record, "reason": r.reason, "raw": r.raw});
@@ -452,10 +467,12 @@ pub fn tick(a: &WatchArgs) -> Result<TickReport, InfraError> {
         // Campaigns unseen for a whole horizon are forgotten: a later one is new.
         st.campaigns.retain(|c| c.last_tick + keep_ticks > st.tick);
         if !rep.alerts.is_empty() {
-            if let Some(out) = &a.analyse.out {
-                crate::infra(&paths, out, &p)?;
+            if let Some((staging, sq)) = snapshot {
+                crate::write_analysis(&analysis, &p, staging.dir(), sq)?;
+                staging.commit()?;
+                let out = a.analyse.out.as_ref().map(|o| o.display().to_string());
                 for al in &mut rep.alerts {
-                    al.case = Some(out.display().to_string());
+                    al.case = out.clone();
                 }
             }
         }

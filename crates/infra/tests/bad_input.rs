@@ -133,3 +133,66 @@ fn syslog_without_a_year_needs_one() {
         "one failure is not an attempt yet: {a}"
     );
 }
+
+/// The case folder is replaced whole or not at all, never written into an input folder, and
+/// never a folder of other files.
+#[test]
+fn the_case_folder_is_written_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::write(logs.join("a.log"), format!("{OK}\n")).unwrap();
+    let case = dir.path().join("case");
+    let input = vec![logs.clone()];
+    infra(&input, &case, &Params::default()).expect("first run");
+    let first = std::fs::read(case.join("manifest.json")).unwrap();
+    std::fs::write(case.join("stale.txt"), "from before").unwrap();
+
+    // A run that fails (an input that does not exist) leaves the old case as it was.
+    let err = infra(&[dir.path().join("missing.log")], &case, &Params::default()).unwrap_err();
+    assert!(err.to_string().contains("missing.log"), "{err}");
+    assert_eq!(std::fs::read(case.join("manifest.json")).unwrap(), first);
+    assert!(case.join("stale.txt").exists());
+
+    // A rerun replaces every file, including ones the new case does not write.
+    std::fs::write(logs.join("b.log"), format!("{OK}\n")).unwrap();
+    let o = infra(&input, &case, &Params::default()).expect("rerun");
+    assert_eq!(o.files, 2);
+    assert!(!case.join("stale.txt").exists());
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with("lockstep-lock"))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(left, ["case", "logs"], "no staging folder left behind");
+
+    // The case inside an input folder would be read back next time.
+    let inside = logs.join("case");
+    let err = infra(&input, &inside, &Params::default()).unwrap_err();
+    assert!(
+        matches!(err, InfraError::OverlapsInput { .. }) && err.is_usage(),
+        "{err}"
+    );
+    assert!(!inside.exists());
+
+    // A folder of other files is not a case: refused, untouched.
+    let err = infra(&[logs.join("a.log")], &logs, &Params::default()).unwrap_err();
+    assert!(err.is_usage(), "{err}");
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    let err = infra(&[logs.join("a.log")], &foreign, &Params::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            InfraError::Folder(lockstep_output::FolderError::NotACase { .. })
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}

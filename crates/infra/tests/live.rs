@@ -28,6 +28,8 @@ fn args(follow: &Path, state: &Path, alerts: &Path) -> WatchArgs {
         "3600",
         "--horizon",
         "43200",
+        "--out",
+        state.with_file_name("snapshot").to_str().unwrap(),
         "--quiet",
     ])
     .w
@@ -157,6 +159,17 @@ fn campaigns_are_alerted_as_the_logs_grow() {
     ] {
         assert!(first.get(k).is_some(), "{k} missing: {first}");
     }
+
+    // The snapshot case of the last tick that alerted: complete, verified, and what the
+    // alerts point to.
+    let snap = dir.path().join("snapshot");
+    assert!(alerts.iter().all(|al| al.case.as_deref() == snap.to_str()));
+    let (mismatches, files) = lockstep_case::verify(&snap).unwrap();
+    assert!(mismatches.is_empty() && files > 5, "{mismatches:?}");
+    let m = lockstep_infra::case::Manifest::read(&snap).unwrap();
+    assert_eq!(m.command, "infra");
+    assert!(m.counts.clusters > 0 && m.counts.read > 0, "{:?}", m.counts);
+    assert!(!dir.path().join(".snapshot.lockstep-staging").exists());
 
     // A crash after the alerts were written but before the state was saved: the tick runs
     // again and the file still holds each alert once.

@@ -2,8 +2,12 @@
 //! Gephi, GraphML for networkx/igraph), parallel ordered row writing and exact hand-written
 //! number formatting.
 
+pub mod folder;
 mod graph;
 
+pub use folder::{
+    abandon_staging, is_sealed, overlapping_input, FolderError, Overlap, Staging, VAULT_DIR,
+};
 pub use graph::{write_gexf, write_graphml, xml_escape, GraphEdge, GraphNode};
 
 use lockstep_core::write_padded;

@@ -10,7 +10,6 @@
 //! next run, which finds the old case aside). A killed run leaves at most its staging folder,
 //! which the next run removes.
 
-use crate::CaseError;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +39,45 @@ pub fn abandon_staging() {
     }
 }
 
+/// How an input and a case folder overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlap {
+    /// The input is the case folder or inside it: putting the case in place would replace it.
+    InputInCase,
+    /// The case folder is inside an input folder: a later run reads the case back, unless its
+    /// reader passes over a case's own files (as `detect`'s does).
+    CaseInInput,
+}
+
+/// The first input that overlaps the case folder, and how. The case need not exist yet.
+pub fn overlapping_input<'a>(inputs: &'a [PathBuf], case: &Path) -> Option<(&'a PathBuf, Overlap)> {
+    let case_abs = absolute(case)?;
+    inputs.iter().find_map(|i| {
+        let i_abs = fs::canonicalize(i).ok()?;
+        if i_abs.starts_with(&case_abs) {
+            Some((i, Overlap::InputInCase))
+        } else if case_abs.starts_with(&i_abs) {
+            Some((i, Overlap::CaseInInput))
+        } else {
+            None
+        }
+    })
+}
+
+/// `path` made absolute with its links resolved; for a path that does not exist yet, its
+/// nearest existing ancestor resolved and the rest appended.
+fn absolute(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = fs::canonicalize(path) {
+        return Some(p);
+    }
+    let name = path.file_name()?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Some(absolute(&parent)?.join(name))
+}
+
 /// A case being written: the lock held and the staging folder to write into.
 #[derive(Debug)]
 pub struct Staging {
@@ -49,8 +87,24 @@ pub struct Staging {
     _lock: fs::File,
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CaseError + '_ {
-    move |source| CaseError::Io {
+/// Why a case folder cannot be written.
+#[derive(Debug, thiserror::Error)]
+pub enum FolderError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: another lockstep run is writing this case; wait for it to finish", path.display())]
+    Busy { path: PathBuf },
+    #[error("{}: a sealed case (read-only evidence): write new work to another folder and seal it with --derived-from", path.display())]
+    Sealed { path: PathBuf },
+    #[error("{}: holds files but no manifest.json: not a case folder, so it is not replaced (choose another --out)", path.display())]
+    NotACase { path: PathBuf },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FolderError + '_ {
+    move |source| FolderError::Io {
         path: path.to_path_buf(),
         source,
     }
@@ -77,7 +131,7 @@ fn is_foreign(case: &Path) -> bool {
 impl Staging {
     /// Locks `case` and prepares an empty staging folder beside it. Refuses when another run
     /// holds the lock, or when `case` is a folder of other files.
-    pub fn begin(case: &Path) -> Result<Staging, CaseError> {
+    pub fn begin(case: &Path) -> Result<Staging, FolderError> {
         // The folder may not exist yet: its parent must.
         let case = if case.is_absolute() {
             case.to_path_buf()
@@ -96,7 +150,7 @@ impl Staging {
         match lock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
-                return Err(CaseError::Busy { path: case.clone() })
+                return Err(FolderError::Busy { path: case.clone() })
             }
             Err(fs::TryLockError::Error(e)) => return Err(io(&lock_path)(e)),
         }
@@ -109,10 +163,10 @@ impl Staging {
             fs::remove_dir_all(&aside).map_err(io(&aside))?;
         }
         if is_sealed(&case) {
-            return Err(CaseError::Sealed { path: case.clone() });
+            return Err(FolderError::Sealed { path: case.clone() });
         }
         if case.is_file() || is_foreign(&case) {
-            return Err(CaseError::NotACase { path: case.clone() });
+            return Err(FolderError::NotACase { path: case.clone() });
         }
         let dir = beside(&case, "staging");
         // What a killed run left behind.
@@ -140,7 +194,7 @@ impl Staging {
     }
 
     /// Puts the staged case in place of the old one (if any), in one step.
-    pub fn commit(self) -> Result<(), CaseError> {
+    pub fn commit(self) -> Result<(), FolderError> {
         active().retain(|d| *d != self.dir);
         sync_dir(&self.dir);
         if !self.case.exists() {
@@ -216,6 +270,29 @@ mod tests {
     }
 
     #[test]
+    fn a_case_in_an_input_folder_overlaps_it_before_it_exists() {
+        let root = tempfile::tempdir().unwrap();
+        let logs = root.path().join("logs");
+        fs::create_dir(&logs).unwrap();
+        let inputs = vec![root.path().join("other"), logs.clone()];
+        assert_eq!(
+            overlapping_input(&inputs, &logs.join("new").join("case")),
+            Some((&logs, Overlap::CaseInInput))
+        );
+        assert_eq!(
+            overlapping_input(&inputs, &logs),
+            Some((&logs, Overlap::InputInCase))
+        );
+        assert_eq!(
+            overlapping_input(&inputs, root.path()),
+            Some((&logs, Overlap::InputInCase))
+        );
+        assert_eq!(overlapping_input(&inputs, &root.path().join("case")), None);
+        // A sibling whose name starts with the input's is not inside it.
+        assert_eq!(overlapping_input(&inputs, &root.path().join("logs2")), None);
+    }
+
+    #[test]
     fn a_case_is_replaced_whole_or_not_at_all() {
         let root = tempfile::tempdir().unwrap();
         let case = root.path().join("case");
@@ -258,7 +335,10 @@ mod tests {
         let case = root.path().join("case");
         let first = Staging::begin(&case).unwrap();
         let second = Staging::begin(&case);
-        assert!(matches!(second, Err(CaseError::Busy { .. })), "{second:?}");
+        assert!(
+            matches!(second, Err(FolderError::Busy { .. })),
+            "{second:?}"
+        );
         drop(first);
         assert!(Staging::begin(&case).is_ok());
     }
@@ -271,7 +351,7 @@ mod tests {
         fs::write(data.join("tweets.csv"), "x").unwrap();
         assert!(matches!(
             Staging::begin(&data),
-            Err(CaseError::NotACase { .. })
+            Err(FolderError::NotACase { .. })
         ));
         assert!(data.join("tweets.csv").exists());
         // An empty folder is fine.
@@ -290,7 +370,7 @@ mod tests {
         fs::create_dir(case.join(VAULT_DIR)).unwrap();
         assert!(matches!(
             Staging::begin(&case),
-            Err(CaseError::Sealed { .. })
+            Err(FolderError::Sealed { .. })
         ));
         assert_eq!(
             fs::read_to_string(case.join("accounts.csv")).unwrap(),
