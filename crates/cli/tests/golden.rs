@@ -116,11 +116,11 @@ fn simulated_case_is_byte_identical() {
             ),
             (
                 "report.html",
-                "3bcf68d35e310d5022f2e585e8d7bbcd3893cfc2507fa924d272fee3291dcf9e",
+                "e7f00fc7e00df26ae96ec6d960f886f243de727750fb9b98a0d9f8363f4e2eed",
             ),
             (
                 "manifest.json",
-                "5db52d902e222324e07b1e1c7fbf7c6cfcf26212a3a0660270d749cfda36e03f",
+                "8845ee1cc05c8dc18343ccd698e9d74bf2bfa701e8e33a9009e1785b5b7ca346",
             ),
         ],
     );
@@ -172,11 +172,11 @@ fn german_elections_case_is_byte_identical() {
             ),
             (
                 "report.html",
-                "cf33c6bd7cec462e2e81f06a6c2b56cb0002d240e0e0fa966417b3a213d7fbcc",
+                "7c4fce84bdab1675e069c11cebaf6d199a1ad7af080d79946e1fea20def36455",
             ),
             (
                 "manifest.json",
-                "9d42bfa03dd8bf807a34615b2c9e86b941a414fda1b6b088fd9e4c5783b15c63",
+                "605cc1b1bcad1e3d46238ff52b655fe7d9c641f564a1384203940764646507b3",
             ),
         ],
     );
@@ -221,11 +221,11 @@ fn russian_coord_tweets_case_is_byte_identical() {
             ),
             (
                 "report.html",
-                "9746e4bb60c3306c47266838d27d95bbc70355305b250594e3f446b8d18d464a",
+                "67ca9712e136d647996719691316488261ff8cf40c5cdf8393b3fa7ec184288e",
             ),
             (
                 "manifest.json",
-                "4796dad03af733687a21412f4dfe9b2064c0a325d9101b38bba3dfa624d41fbc",
+                "a1bf92ffaa2a5801283b3f3c6d580a79bdf0667e9f6f0db0555c19b4d44bf685",
             ),
         ],
     );

@@ -57,6 +57,7 @@ fn case(posts: &[(String, i64, Vec<&str>)]) -> Case {
     std::fs::write(&path, text).unwrap();
     let layers = LayerKind::DEFAULT;
     let ip = IngestParams {
+        memory: None,
         layers: &layers,
         annotate: None,
         limits: Default::default(),

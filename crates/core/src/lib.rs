@@ -5,6 +5,7 @@
 //! dropped silently.
 
 mod arena;
+pub mod memory;
 mod names;
 pub mod progress;
 pub use arena::StrArena;

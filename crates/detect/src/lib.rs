@@ -38,8 +38,13 @@ pub enum Error {
     Cluster(#[from] ClusterError),
     #[error(transparent)]
     Case(#[from] CaseError),
-    #[error("--memory-mib {budget} cannot be met: reading these inputs alone took {used} MiB; rerun with --memory-mib {needed} or more (or on a machine with more memory)")]
-    MemoryBudget { budget: u64, used: u64, needed: u64 },
+    #[error("--memory-mib {budget} cannot be met: {used} MiB were in use after {stage}; rerun with --memory-mib {needed} or more (or on a machine with more memory)")]
+    MemoryBudget {
+        budget: u64,
+        used: u64,
+        needed: u64,
+        stage: &'static str,
+    },
 }
 
 impl Error {
@@ -103,7 +108,13 @@ fn analyse_edges(
         .as_deref()
         .map(Watchlist::load)
         .transpose()?;
+    // With a budget, resident memory is watched for the whole analysis: reading stops part
+    // way once it is spent, and each stage after it must end within it.
+    let governor = params
+        .memory_mib
+        .map(lockstep_core::memory::Governor::start);
     let ip = IngestParams {
+        memory: governor.as_ref(),
         layers: &params.layers,
         limits: params.read.limits(),
         annotate: watchlist
@@ -111,19 +122,7 @@ fn analyse_edges(
             .map(|w| w as &dyn lockstep_ingest::Annotate),
     };
     let (mut ingested, read) = lockstep_ingest::ingest(inputs, &ip, reporter, quarantined)?;
-    // The budget bounds the pair store; what reading needed is measured, not bounded: a
-    // budget below it cannot be met, and the run says so (naming the minimum) instead of
-    // exceeding it silently.
-    if let Some(used) = peak_rss_mib() {
-        let used = used.ceil() as u64;
-        if used > params.memory_mib {
-            return Err(Error::MemoryBudget {
-                budget: params.memory_mib,
-                used,
-                needed: (used + MIN_STORE_MIB).next_multiple_of(64),
-            });
-        }
-    }
+    within_budget(governor.as_ref(), "reading")?;
     let mut stages = vec![read];
 
     if params.layers.contains(&LayerKind::Text) {
@@ -136,6 +135,7 @@ fn analyse_edges(
         );
         ingested.add_text_families(&families, params.text_script_words);
         stages.push(finish(reporter, StageName::Text, t, ingested.table.len()));
+        within_budget(governor.as_ref(), "the near-duplicate text stage")?;
     }
 
     let t = Instant::now();
@@ -161,13 +161,16 @@ fn analyse_edges(
         classes: ingested.traces.window_classes(),
         max_crowd: params.max_crowd,
         min_co_actions: params.min_co_actions,
-        store_memory: Some(store_budget(params.memory_mib)),
+        store_memory: Some(store_budget(
+            params.memory_mib.unwrap_or(params::DEFAULT_STORE_MIB),
+        )),
         fast_window_ms: (params.fast_window_s * 1000.0).round() as i64,
     };
     let n_accounts = ingested.table.n_accounts();
     let swept: Swept = lockstep_sweep::sweep(&mut ingested.hits, n_accounts, sp)?;
     stages.push(finish(reporter, StageName::Sweep, t, ingested.hits.len()));
     let sweep = swept.report.clone();
+    within_budget(governor.as_ref(), "the sweep")?;
 
     let t = Instant::now();
     reporter.started(StageName::Significance, "testing significance");
@@ -187,6 +190,7 @@ fn analyse_edges(
         t,
         tested.report.tested as usize,
     ));
+    within_budget(governor.as_ref(), "the significance stage")?;
 
     Ok(Analysis {
         ingested,
@@ -199,6 +203,26 @@ fn analyse_edges(
         watchlist,
         stages,
     })
+}
+
+/// A stage that ended past the budget fails the run; the budget named is what was in use
+/// then with room for the sweep (a lower bound: later stages need more).
+fn within_budget(
+    governor: Option<&lockstep_core::memory::Governor>,
+    stage: &'static str,
+) -> Result<(), Error> {
+    match governor {
+        Some(g) if g.check() => {
+            let used = g.peak_mib().ceil() as u64;
+            Err(Error::MemoryBudget {
+                budget: g.budget_mib(),
+                used,
+                needed: (used + MIN_STORE_MIB).next_multiple_of(64),
+                stage,
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The windows as applied to the inputs' stamps (see [`lockstep_case::Windows`]): clocks of a
@@ -475,11 +499,10 @@ fn write(
             reporter.finished(w);
         }
         summary.notes = notes(&a, &findings.timing, params);
-        if let Some(peak) = peak_rss_mib() {
-            if peak > params.memory_mib as f64 * 1.1 {
+        if let (Some(peak), Some(budget)) = (peak_rss_mib(), params.memory_mib) {
+            if peak > budget as f64 * 1.1 {
                 reporter.warning(&format!(
-                    "the run peaked at {peak:.0} MiB, above --memory-mib {}: the budget bounds the pair store; the other stages need what these inputs need",
-                    params.memory_mib
+                    "the run peaked at {peak:.0} MiB, above --memory-mib {budget}: clustering and writing the case are not bounded by the budget"
                 ));
             }
         }

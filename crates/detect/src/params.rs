@@ -71,11 +71,13 @@ pub struct Params {
     /// Texts with fewer words than this never match (too short to be evidence: "wow").
     #[arg(long, default_value_t = 4)]
     pub text_min_tokens: usize,
-    /// Soft memory budget in MiB: the sweep's pair records stay in memory while the process is
-    /// below it and spill to temporary files in TMPDIR beyond it (at least 256 MiB stay in
-    /// memory). Changes speed and memory use, never results.
-    #[arg(long, default_value_t = 3072, value_parser = clap::value_parser!(u64).range(MIN_STORE_MIB..))]
-    pub memory_mib: u64,
+    /// Memory budget in MiB for the run: the sweep's pair records spill to temporary files in
+    /// TMPDIR once the process nears it, and a run that needs more for what cannot spill
+    /// stops (reading, part way) or fails between stages, naming the budget it needs. Without
+    /// it nothing is refused and the pair records spill past 3 GiB. Changes speed and memory
+    /// use, never results.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(MIN_STORE_MIB..))]
+    pub memory_mib: Option<u64>,
     /// Amplifiers: accounts outside the clusters, with histories of their own (7 or more
     /// active days), that post a cluster's campaign traces in its campaign windows (hours
     /// when many others adopt them at once) on 2 or more days, far more than their own clock
@@ -152,7 +154,10 @@ impl ReadParams {
 }
 
 /// Memory the sweep's pair store may always use, whatever `memory_mib` leaves.
-pub const MIN_STORE_MIB: u64 = 256;
+pub const MIN_STORE_MIB: u64 = lockstep_core::memory::SWEEP_MIN_MIB;
+
+/// What the pair store may fill, less the peak so far, without `--memory-mib`.
+pub const DEFAULT_STORE_MIB: u64 = 3072;
 
 impl Default for Params {
     /// The defaults of the flags: an empty command line.
@@ -316,7 +321,7 @@ mod tests {
         assert_eq!(p.layers, LayerKind::DEFAULT.to_vec());
         assert_eq!(p.fdr, Fdr(Some(0.01)));
         assert_eq!(p.max_crowd, 30);
-        assert_eq!(p.memory_mib, 3072);
+        assert_eq!(p.memory_mib, None);
         assert_eq!(p.watchlist, None);
         assert_eq!(p.read.limits(), ReadLimits::default());
     }

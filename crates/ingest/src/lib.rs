@@ -39,6 +39,8 @@ pub struct IngestParams<'a> {
     pub annotate: Option<&'a dyn Annotate>,
     /// The readers' bounds on each input.
     pub limits: lockstep_read::ReadLimits,
+    /// The run's memory budget: reading stops once it is spent.
+    pub memory: Option<&'a lockstep_core::memory::Governor>,
 }
 
 /// The stage's output: every accepted event in the table, the traces they emitted as hits,
@@ -69,6 +71,15 @@ pub enum IngestError {
     NoInputs(String),
     #[error("{0}: the reader thread stopped unexpectedly")]
     ReaderPanicked(String),
+    /// Reading passed the memory budget and stopped part way.
+    #[error("--memory-mib {budget_mib} cannot be met: reading stopped at {percent:.0}% of the input bytes with {used_mib} MiB in use; reading these inputs alone needs about {needed_mib} MiB, and the stages after it more (the whole run typically needs twice what reading does): rerun with --memory-mib {} or more (or on a machine with more memory)", needed_mib * 2)]
+    MemoryBudget {
+        budget_mib: u64,
+        used_mib: u64,
+        percent: f64,
+        /// What reading all of it would take at the rate so far (the whole run needs more).
+        needed_mib: u64,
+    },
 }
 
 impl IngestError {
@@ -77,6 +88,7 @@ impl IngestError {
             IngestError::Read(ReadError::Io { .. }) => ErrorKind::Io,
             IngestError::Read(_) | IngestError::NoInputs(_) => ErrorKind::Input,
             IngestError::ReaderPanicked(_) => ErrorKind::Internal,
+            IngestError::MemoryBudget { .. } => ErrorKind::Config,
         }
     }
 }
@@ -187,6 +199,10 @@ pub fn ingest(
             }
         })
         .sum();
+    let on_disk: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .sum();
     let expected = usize::try_from(bytes / 128).unwrap_or(usize::MAX);
     table.try_reserve(
         expected,
@@ -266,7 +282,8 @@ pub fn ingest(
                     raw_tx: &raw_tx,
                     tx: &tx,
                 };
-                let r = lockstep_read::read_file_with(f, &params.limits, &mut sink);
+                let stop = || params.memory.is_some_and(|g| g.over());
+                let r = lockstep_read::read_file_until(f, &params.limits, &mut sink, &stop);
                 let _ = raw_tx.send(sink.batch);
                 r
             });
@@ -301,6 +318,11 @@ pub fn ingest(
                             },
                         );
                         let _ = done_tx.send((events, prepared));
+                        if params.memory.is_some_and(|g| g.over()) {
+                            // The reader stops at its next block; what it still sends is
+                            // dropped with the channel.
+                            break;
+                        }
                     }
                     Batch::Bad(q) => {
                         n_bad += 1;
@@ -312,7 +334,25 @@ pub fn ingest(
             reader
                 .join()
                 .map_err(|_| IngestError::ReaderPanicked(f.display().to_string()))
-        })??;
+        });
+        if let Some(g) = params.memory.filter(|g| g.over()) {
+            let partial = match &file {
+                Ok(Ok(f)) => f.bytes,
+                Ok(Err(ReadError::Stopped { partial, .. })) => partial.bytes,
+                _ => 0,
+            };
+            let done: u64 = read_files.iter().map(|f: &InputFile| f.bytes).sum::<u64>() + partial;
+            let fraction = (done as f64 / on_disk.max(1) as f64).clamp(0.01, 1.0);
+            let used = g.peak_mib();
+            let needed = (used / fraction) as u64;
+            return Err(IngestError::MemoryBudget {
+                budget_mib: g.budget_mib(),
+                used_mib: used.ceil() as u64,
+                percent: fraction * 100.0,
+                needed_mib: needed.next_multiple_of(64),
+            });
+        }
+        let file = file??;
         read_files.push(file);
     }
     let multi_row: Vec<bool> = read_files

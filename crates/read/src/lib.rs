@@ -446,6 +446,35 @@ pub fn read_file_with(
     read_named(file, path, &path.display().to_string(), limits, sink)
 }
 
+/// [`read_file_with`] that stops part way once `stop()` is true (polled at every block read
+/// from the file): a run whose memory budget is spent. Stopped after the format was known,
+/// the read ends in [`ReadError::Stopped`] describing what was read; before, in an I/O error.
+pub fn read_file_until(
+    path: &Path,
+    limits: &ReadLimits,
+    sink: &mut dyn Sink,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<InputFile, ReadError> {
+    let file = open(path, limits.fifo_wait)?;
+    let until = Until { inner: file, stop };
+    read_named(until, path, &path.display().to_string(), limits, sink)
+}
+
+/// A stream that fails once `stop()` is true.
+struct Until<'a, R> {
+    inner: R,
+    stop: &'a (dyn Fn() -> bool + Sync),
+}
+
+impl<R: io::Read> io::Read for Until<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if (self.stop)() {
+            return Err(io::Error::other("reading stopped by the run"));
+        }
+        self.inner.read(buf)
+    }
+}
+
 /// Opens `path` for reading; a FIFO without blocking on a writer that never comes.
 fn open(path: &Path, wait: Duration) -> Result<File, ReadError> {
     #[cfg(unix)]
