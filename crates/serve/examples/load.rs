@@ -4,8 +4,13 @@
 //! ```sh
 //! cargo build --release -p lockstep --example load   # (the example lives in lockstep-serve)
 //! target/release/examples/load --lockstep target/release/lockstep --accounts 50000 \
-//!     --clients 50 --seconds 300 [--db postgres://…]
+//!     --clients 50 --seconds 300 [--rate 500] [--db postgres://…]
 //! ```
+//!
+//! Without `--rate`, each client sends its next request as soon as the last is answered:
+//! that measures saturation (latency is then clients ÷ throughput, whatever the server). With
+//! `--rate R`, requests are sent on a schedule of R per second in all, and latency is counted
+//! from when each was due.
 //!
 //! It starts the server as a child on 127.0.0.1 (a free port, a temporary data folder,
 //! SQLite unless `--db` names PostgreSQL), adds users and tokens with `lockstep user` and
@@ -28,6 +33,9 @@ struct Opts {
     clients: usize,
     seconds: u64,
     max_requests: u64,
+    /// Requests per second over all clients, sent on a schedule (open loop); 0: each client
+    /// sends its next request as soon as the last is answered (closed loop, saturation).
+    rate: f64,
     db: Option<String>,
 }
 
@@ -38,6 +46,7 @@ fn opts() -> Opts {
         clients: 50,
         seconds: 300,
         max_requests: 50_000_000,
+        rate: 0.0,
         db: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -51,6 +60,7 @@ fn opts() -> Opts {
             "--seconds" => o.seconds = v.parse().expect("--seconds N"),
             "--max-requests" => o.max_requests = v.parse().expect("--max-requests N"),
             "--db" => o.db = Some(v),
+            "--rate" => o.rate = v.parse().expect("--rate REQUESTS_PER_SECOND"),
             other => panic!("unknown argument {other}"),
         }
         i += 2;
@@ -354,11 +364,23 @@ fn main() {
             id.clone(),
         );
         let max = o.max_requests;
+        // Open loop: this client's requests are due every `gap`, from a phase of its own;
+        // latency counts from when a request was due, so a slow answer that delays the next
+        // request is counted against the server (no coordinated omission).
+        let gap = (o.rate > 0.0).then(|| Duration::from_secs_f64(o.clients as f64 / o.rate));
+        let mut due =
+            start + gap.map_or(Duration::ZERO, |g| g.mul_f64(i as f64 / o.clients as f64));
         handles.push(std::thread::spawn(move || {
             let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (i as u64 + 1));
             let mut conn = Conn::open(addr).unwrap();
             let mut local = Stats::default();
             while !stop.load(Ordering::Relaxed) && sent.fetch_add(1, Ordering::Relaxed) < max {
+                if gap.is_some() {
+                    let now = Instant::now();
+                    if due > now {
+                        std::thread::sleep(due - now);
+                    }
+                }
                 // A triage step: the list, then two cards, then a verdict.
                 let step = rng.below(4);
                 let (kind, method, path, body) = match step {
@@ -394,9 +416,12 @@ fn main() {
                         )
                     }
                 };
-                let t = Instant::now();
+                let t = if gap.is_some() { due } else { Instant::now() };
                 let r = conn.request(method, &path, &token, body.as_deref());
                 let us = t.elapsed().as_micros() as u32;
+                if let Some(g) = gap {
+                    due += g;
+                }
                 match r {
                     Ok((s, _)) if s == 200 || s == 201 => local.lat[kind].push(us),
                     Ok((s, b)) => {
@@ -442,8 +467,13 @@ fn main() {
     let mut s = stats.lock().unwrap();
     let n: usize = s.lat.iter().map(Vec::len).sum();
     println!(
-        "lockstep serve load: {} clients, {:.0} s, case of {} accounts ({} clusters), db {}",
+        "lockstep serve load: {} clients ({}), {:.0} s, case of {} accounts ({} clusters), db {}",
         o.clients,
+        if o.rate > 0.0 {
+            format!("open loop, {} requests/s scheduled", o.rate)
+        } else {
+            "closed loop: each sends as soon as answered".into()
+        },
         secs,
         case["accounts"],
         clusters.len(),

@@ -1231,13 +1231,7 @@ pub async fn get_cluster(
     let (verdict, account_verdicts): (Vec<_>, Vec<_>) = current
         .into_iter()
         .partition(|v| v.target_kind == "cluster");
-    let assignee = app
-        .db
-        .assignments(&case.id)
-        .await?
-        .into_iter()
-        .find(|(k, _)| *k == cid)
-        .map(|(_, n)| n);
+    let assignee = app.db.assignee(&case.id, cid).await?;
     Ok(Json(ClusterCard {
         cluster: c,
         verdict: verdict.into_iter().next(),

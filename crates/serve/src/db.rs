@@ -98,14 +98,14 @@ pub enum Backend {
 
 #[derive(Clone)]
 pub struct Db {
+    /// Reads (and, on PostgreSQL, writes).
     pub pool: AnyPool,
     pub backend: Backend,
-    /// SQLite has one writer at a time; writers queue here instead of failing with "busy".
-    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite has one writer at a time: writes go through a pool of one connection of their
+    /// own, so a writer queues only behind writers (never behind readers holding the read
+    /// pool's connections) and never fails with "busy". PostgreSQL writes on `pool`.
+    writer: AnyPool,
 }
-
-/// Held while writing (SQLite only; PostgreSQL writes concurrently).
-pub struct WriteGuard<'a>(#[allow(dead_code)] Option<tokio::sync::MutexGuard<'a, ()>>);
 
 impl Db {
     /// Connects to `sqlite:PATH` (created if missing) or `postgres://…` and brings the
@@ -127,37 +127,47 @@ impl Db {
                 "--db must be sqlite:PATH or postgres://…, got {url:?}"
             )));
         };
-        let mut opts = AnyPoolOptions::new().max_connections(match backend {
-            Backend::Sqlite => 8,
-            Backend::Postgres => 16,
-        });
-        if backend == Backend::Sqlite {
-            opts = opts.after_connect(|conn, _| {
-                Box::pin(async move {
-                    // WAL: readers never wait for the writer. NORMAL is durable in WAL mode
-                    // against process crashes (a power cut may lose the last commits).
-                    conn.execute("PRAGMA journal_mode = WAL").await?;
-                    conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    conn.execute("PRAGMA foreign_keys = ON").await?;
-                    conn.execute("PRAGMA busy_timeout = 10000").await?;
-                    Ok(())
+        let sqlite = |n: u32| {
+            AnyPoolOptions::new()
+                .max_connections(n)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // WAL: readers never wait for the writer. NORMAL is durable in WAL
+                        // mode against process crashes (a power cut may lose the last commits).
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        Ok(())
+                    })
                 })
-            });
-        }
-        let pool = opts.connect(&url).await?;
-        migrator().run(&pool).await?;
+        };
+        let (pool, writer) = match backend {
+            Backend::Sqlite => {
+                // The writer first: it creates the file and the schema.
+                let writer = sqlite(1).connect(&url).await?;
+                migrator().run(&writer).await?;
+                (sqlite(8).connect(&url).await?, writer)
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .connect(&url)
+                    .await?;
+                migrator().run(&pool).await?;
+                (pool.clone(), pool)
+            }
+        };
         Ok(Db {
             pool,
             backend,
-            write_gate: Default::default(),
+            writer,
         })
     }
 
-    pub async fn write(&self) -> WriteGuard<'_> {
-        WriteGuard(match self.backend {
-            Backend::Sqlite => Some(self.write_gate.lock().await),
-            Backend::Postgres => None,
-        })
+    /// A connection to write on (SQLite: the one writer connection, waited for in turn).
+    pub async fn write(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, sqlx::Error> {
+        self.writer.acquire().await
     }
 
     // ---- users ------------------------------------------------------------------------
@@ -168,7 +178,7 @@ impl Db {
         role: Role,
         password_hash: Option<&str>,
     ) -> Result<User, sqlx::Error> {
-        let _w = self.write().await;
+        let mut w = self.write().await?;
         let u = User {
             id: new_id(),
             name: name.to_string(),
@@ -183,7 +193,7 @@ impl Db {
             .bind(u.role.as_str())
             .bind(u.password_hash.clone())
             .bind(u.created_at)
-            .execute(&self.pool)
+            .execute(&mut *w)
             .await?;
         Ok(u)
     }
@@ -246,8 +256,8 @@ impl Db {
         password_hash: Option<&str>,
         disabled: Option<bool>,
     ) -> Result<(), sqlx::Error> {
-        let _w = self.write().await;
-        let mut tx = self.pool.begin().await?;
+        let mut w = self.write().await?;
+        let mut tx = sqlx::Connection::begin(&mut *w).await?;
         if let Some(r) = role {
             sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
                 .bind(r.as_str())
@@ -288,11 +298,11 @@ impl Db {
         address: &str,
         expires_at: i64,
     ) -> Result<(), sqlx::Error> {
-        let _w = self.write().await;
+        let mut w = self.write().await?;
         let now = now_ms();
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *w)
             .await?;
         sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf, address, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id_hash)
@@ -301,7 +311,7 @@ impl Db {
             .bind(address)
             .bind(now)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&mut *w)
             .await?;
         Ok(())
     }
@@ -321,10 +331,10 @@ impl Db {
     }
 
     pub async fn end_session(&self, id_hash: &str) -> Result<(), sqlx::Error> {
-        let _w = self.write().await;
+        let mut w = self.write().await?;
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
             .bind(id_hash)
-            .execute(&self.pool)
+            .execute(&mut *w)
             .await?;
         Ok(())
     }
@@ -335,7 +345,7 @@ impl Db {
         name: &str,
         token_hash: &str,
     ) -> Result<TokenInfo, sqlx::Error> {
-        let _w = self.write().await;
+        let mut w = self.write().await?;
         let t = TokenInfo {
             id: new_id(),
             name: name.to_string(),
@@ -348,7 +358,7 @@ impl Db {
             .bind(name)
             .bind(token_hash)
             .bind(now_ms())
-            .execute(&self.pool)
+            .execute(&mut *w)
             .await?;
         Ok(t)
     }
@@ -388,12 +398,12 @@ impl Db {
 
     /// Revokes one of `user_id`'s tokens; false when it has no such live token.
     pub async fn revoke_token(&self, user_id: &str, id: &str) -> Result<bool, sqlx::Error> {
-        let _w = self.write().await;
+        let mut w = self.write().await?;
         let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
             .bind(now_ms())
             .bind(id)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *w)
             .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -401,8 +411,8 @@ impl Db {
     // ---- cases --------------------------------------------------------------------------
 
     pub async fn add_case(&self, c: &CaseRow) -> Result<(), sqlx::Error> {
-        let _w = self.write().await;
-        let mut tx = self.pool.begin().await?;
+        let mut w = self.write().await?;
+        let mut tx = sqlx::Connection::begin(&mut *w).await?;
         sqlx::query(
             "INSERT INTO cases (id, name, description, source, dir, state, failure, status, params, inputs, \
              created_by, created_at, updated_at, watch_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
@@ -462,6 +472,26 @@ impl Db {
             .await?
             .map(|r| Self::case_row(&r))
             .transpose()
+    }
+
+    /// A case, and whether `user_id` is one of its members (one statement: every case
+    /// request asks both).
+    pub async fn case_for(
+        &self,
+        id: &str,
+        user_id: &str,
+    ) -> Result<Option<(CaseRow, bool)>, sqlx::Error> {
+        sqlx::query(
+            "SELECT c.*, u.name AS creator, \
+             (SELECT COUNT(*) FROM case_members m WHERE m.case_id = c.id AND m.user_id = $2) AS member \
+             FROM cases c JOIN users u ON u.id = c.created_by WHERE c.id = $1",
+        )
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| Ok((Self::case_row(&r)?, r.try_get::<i64, _>("member")? > 0)))
+        .transpose()
     }
 
     /// Cases `user` may read (all of them for `None`), newest first, whose name or
@@ -529,7 +559,7 @@ impl Db {
         failure: Option<&str>,
         figures: Option<(i64, i64, i64)>,
     ) -> Result<(), sqlx::Error> {
-        let _w = self.write().await;
+        let mut w = self.write().await?;
         let (clusters, accounts, flagged) = match figures {
             Some((a, b, c)) => (Some(a), Some(b), Some(c)),
             None => (None, None, None),
@@ -542,35 +572,35 @@ impl Db {
             .bind(accounts)
             .bind(flagged)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *w)
             .await?;
         Ok(())
     }
 
     pub async fn set_case_status(&self, id: &str, status: &str) -> Result<(), sqlx::Error> {
-        let _w = self.write().await;
+        let mut w = self.write().await?;
         sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3")
             .bind(status)
             .bind(now_ms())
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *w)
             .await?;
         Ok(())
     }
 
     /// Cases left queued or running by a server that stopped: they failed.
     pub async fn fail_interrupted_runs(&self) -> Result<Vec<String>, sqlx::Error> {
-        let _w = self.write().await;
+        let mut w = self.write().await?;
         let ids: Vec<String> =
             sqlx::query("SELECT id FROM cases WHERE state = 'queued' OR state = 'running'")
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *w)
                 .await?
                 .iter()
                 .map(|r| r.try_get("id"))
                 .collect::<Result<_, _>>()?;
         sqlx::query("UPDATE cases SET state = 'failed', failure = 'the server stopped before the run finished', updated_at = $1 WHERE state = 'queued' OR state = 'running'")
             .bind(now_ms())
-            .execute(&self.pool)
+            .execute(&mut *w)
             .await?;
         Ok(ids)
     }
@@ -614,23 +644,23 @@ impl Db {
         user_id: &str,
         by: &str,
     ) -> Result<bool, sqlx::Error> {
-        let _w = self.write().await;
+        let mut w = self.write().await?;
         let r = sqlx::query("INSERT INTO case_members (case_id, user_id, added_by, added_at) VALUES ($1, $2, $3, $4) ON CONFLICT (case_id, user_id) DO NOTHING")
             .bind(case_id)
             .bind(user_id)
             .bind(by)
             .bind(now_ms())
-            .execute(&self.pool)
+            .execute(&mut *w)
             .await?;
         Ok(r.rows_affected() == 1)
     }
 
     pub async fn remove_member(&self, case_id: &str, user_id: &str) -> Result<bool, sqlx::Error> {
-        let _w = self.write().await;
+        let mut w = self.write().await?;
         let r = sqlx::query("DELETE FROM case_members WHERE case_id = $1 AND user_id = $2")
             .bind(case_id)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *w)
             .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -644,8 +674,8 @@ impl Db {
         v: &NewVerdict<'_>,
         audit: &AuditRecord,
     ) -> Result<(), sqlx::Error> {
-        let _w = self.write().await;
-        let mut tx = self.pool.begin().await?;
+        let mut w = self.write().await?;
+        let mut tx = sqlx::Connection::begin(&mut *w).await?;
         let at = now_ms();
         sqlx::query("INSERT INTO verdicts (id, case_id, target_kind, target, cluster, verdict, user_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(ordered_id())
@@ -680,8 +710,8 @@ impl Db {
         n: &NewNote<'_>,
         audit: &AuditRecord,
     ) -> Result<String, sqlx::Error> {
-        let _w = self.write().await;
-        let mut tx = self.pool.begin().await?;
+        let mut w = self.write().await?;
+        let mut tx = sqlx::Connection::begin(&mut *w).await?;
         let id = ordered_id();
         sqlx::query("INSERT INTO notes (id, case_id, target_kind, target, cluster, body, user_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(&id)
@@ -707,8 +737,8 @@ impl Db {
         by: &str,
         audit: &AuditRecord,
     ) -> Result<(), sqlx::Error> {
-        let _w = self.write().await;
-        let mut tx = self.pool.begin().await?;
+        let mut w = self.write().await?;
+        let mut tx = sqlx::Connection::begin(&mut *w).await?;
         sqlx::query(
             "INSERT INTO assignments (case_id, cluster, assignee, assigned_by, at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (case_id, cluster) DO UPDATE SET assignee = excluded.assignee, assigned_by = excluded.assigned_by, at = excluded.at",
@@ -761,8 +791,9 @@ impl Db {
         cluster: i64,
         limit: i64,
     ) -> Result<(Vec<VerdictView>, i64), sqlx::Error> {
+        // One statement: the window count is taken before LIMIT, so it is the total.
         let rows = sqlx::query(
-            "SELECT v.target_kind AS target_kind, v.target AS target, v.cluster AS cluster, v.verdict AS verdict, u.name AS analyst, v.at AS at \
+            "SELECT v.target_kind AS target_kind, v.target AS target, v.cluster AS cluster, v.verdict AS verdict, u.name AS analyst, v.at AS at, COUNT(*) OVER () AS total \
              FROM verdicts v JOIN users u ON u.id = v.user_id WHERE v.case_id = $1 AND v.cluster = $2 ORDER BY v.id DESC LIMIT $3",
         )
         .bind(case_id)
@@ -770,17 +801,25 @@ impl Db {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
+        let total: i64 = match rows.first() {
+            Some(r) => r.try_get("total")?,
+            // A limit of 0 shows none, but the total is still wanted.
+            None if limit <= 0 => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM verdicts WHERE case_id = $1 AND cluster = $2",
+                )
+                .bind(case_id)
+                .bind(cluster)
+                .fetch_one(&self.pool)
+                .await?
+            }
+            None => 0,
+        };
         let mut out = rows
             .iter()
             .map(verdict_view)
             .collect::<Result<Vec<_>, _>>()?;
         out.reverse();
-        let total: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM verdicts WHERE case_id = $1 AND cluster = $2")
-                .bind(case_id)
-                .bind(cluster)
-                .fetch_one(&self.pool)
-                .await?;
         Ok((out, total))
     }
 
@@ -805,6 +844,21 @@ impl Db {
                 })
             })
             .collect()
+    }
+
+    /// A cluster's assignee, by name.
+    pub async fn assignee(
+        &self,
+        case_id: &str,
+        cluster: i64,
+    ) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT u.name FROM assignments a JOIN users u ON u.id = a.assignee WHERE a.case_id = $1 AND a.cluster = $2",
+        )
+        .bind(case_id)
+        .bind(cluster)
+        .fetch_optional(&self.pool)
+        .await
     }
 
     /// Cluster → assignee name, for a case.
@@ -860,8 +914,8 @@ impl Db {
     // ---- audit --------------------------------------------------------------------------
 
     pub async fn audit(&self, a: &AuditRecord) -> Result<(), sqlx::Error> {
-        let _w = self.write().await;
-        let mut tx = self.pool.begin().await?;
+        let mut w = self.write().await?;
+        let mut tx = sqlx::Connection::begin(&mut *w).await?;
         insert_audit(&mut tx, a).await?;
         tx.commit().await
     }
@@ -921,16 +975,16 @@ impl Db {
 
     // ---- watches and alerts ------------------------------------------------------------
 
-    pub async fn add_watch(&self, w: &WatchRow) -> Result<(), sqlx::Error> {
-        let _g = self.write().await;
+    pub async fn add_watch(&self, row: &WatchRow) -> Result<(), sqlx::Error> {
+        let mut w = self.write().await?;
         sqlx::query("INSERT INTO watches (id, name, state, spec, failure, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, NULL, $5, $6, $6)")
-            .bind(&w.id)
-            .bind(&w.name)
-            .bind(&w.state)
-            .bind(&w.spec)
-            .bind(&w.created_by)
-            .bind(w.created_at)
-            .execute(&self.pool)
+            .bind(&row.id)
+            .bind(&row.name)
+            .bind(&row.state)
+            .bind(&row.spec)
+            .bind(&row.created_by)
+            .bind(row.created_at)
+            .execute(&mut *w)
             .await?;
         Ok(())
     }
@@ -941,13 +995,13 @@ impl Db {
         state: &str,
         failure: Option<&str>,
     ) -> Result<(), sqlx::Error> {
-        let _g = self.write().await;
+        let mut w = self.write().await?;
         sqlx::query("UPDATE watches SET state = $1, failure = $2, updated_at = $3 WHERE id = $4")
             .bind(state)
             .bind(failure.map(str::to_string))
             .bind(now_ms())
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *w)
             .await?;
         Ok(())
     }
@@ -985,16 +1039,16 @@ impl Db {
 
     /// Watches a stopped server left running: they stopped.
     pub async fn stop_orphan_watches(&self) -> Result<(), sqlx::Error> {
-        let _g = self.write().await;
+        let mut w = self.write().await?;
         sqlx::query("UPDATE watches SET state = 'stopped', failure = 'the server stopped', updated_at = $1 WHERE state = 'running'")
             .bind(now_ms())
-            .execute(&self.pool)
+            .execute(&mut *w)
             .await?;
         Ok(())
     }
 
     pub async fn add_alert(&self, a: &AlertView) -> Result<(), sqlx::Error> {
-        let _g = self.write().await;
+        let mut w = self.write().await?;
         sqlx::query("INSERT INTO alerts (id, watch_id, at, title, detail, case_id) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&a.id)
             .bind(&a.watch_id)
@@ -1002,7 +1056,7 @@ impl Db {
             .bind(&a.title)
             .bind(a.detail.to_string())
             .bind(a.case_id.clone())
-            .execute(&self.pool)
+            .execute(&mut *w)
             .await?;
         Ok(())
     }

@@ -334,12 +334,12 @@ async fn check_access(app: &App, access: Access, req: &mut Request) -> Result<()
             .map(|(_, v)| v.to_string())
             .ok_or_else(|| ApiError::not_found("case"))?;
         let case = if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            app.db.case(&id).await?
+            app.db.case_for(&id, &p.user.id).await?
         } else {
             None
         };
         let case = match case {
-            Some(c) if p.is_admin() || app.db.is_member(&c.id, &p.user.id).await? => c,
+            Some((c, member)) if member || p.is_admin() => c,
             _ => return Err(ApiError::not_found("case")),
         };
         req.extensions_mut().insert(CaseCtx(case));
