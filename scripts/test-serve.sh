@@ -39,6 +39,7 @@ if [ "${SKIP_BROWSER:-}" != 1 ]; then
   cargo build -q -p lockstep-serve --example load --locked
   # The load generator, briefly (the full soak is a documented benchmark: crates/serve/README.md).
   target/debug/examples/load --lockstep target/debug/lockstep --accounts 3000 --clients 4 --seconds 3
+  target/debug/examples/load --lockstep target/debug/lockstep --accounts 3000 --clients 4 --seconds 3 --rate 40
   target/debug/examples/load --lockstep target/debug/lockstep --accounts 3000 --clients 4 --seconds 3 \
     --db "postgres://postgres@127.0.0.1:$port/postgres"
   # Browser tests: installs Chromium and the node modules when missing, as report/test.sh does.
