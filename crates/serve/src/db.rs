@@ -81,11 +81,7 @@ fn migrator() -> Migrator {
     };
     Migrator {
         migrations: Cow::Owned(vec![
-            m(
-                1,
-                "initial",
-                include_str!("../migrations/0001_initial.sql"),
-            ),
+            m(1, "initial", include_str!("../migrations/0001_initial.sql")),
             m(
                 2,
                 "verdict history index",
