@@ -5,15 +5,17 @@
 #
 #   scripts/fuzz-campaign.sh [RUNS] [TARGET...]      (default: every target of both fuzz dirs)
 #
+# The committed corpus only grows: its files are kept as seeds whatever the merge says.
+#
 # Targets are named as `cargo fuzz list` gives them; weblog's are prefixed `weblog/`.
 # A crash stops the script; libFuzzer leaves the input in DIR/artifacts/TARGET/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs="${1:-10000000}"
+runs=10000000
+if [[ "${1:-}" =~ ^[0-9]+$ ]]; then runs=$1; shift; fi
 # Inputs up to MAX_LEN bytes (every limit of the targets' tight limits is below it); a unit
 # running longer than TIMEOUT seconds of wall time is a hang.
 max_len="${MAX_LEN:-2048}" timeout="${TIMEOUT:-10}"
-shift || true
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" RAYON_NUM_THREADS=1
 if [ $# -eq 0 ]; then
     set -- $(cargo +nightly fuzz list --fuzz-dir fuzz) \
@@ -34,7 +36,7 @@ for t in "$@"; do
         weblog/*) dir=crates/weblog/fuzz; name=${t#weblog/} ;;
         *) dir=fuzz; name=$t ;;
     esac
-    bin="$dir/target/x86_64-unknown-linux-gnu/release/$name"
+    bin="$dir/target/$(rustc -vV | sed -n 's/^host: //p')/release/$name"
     corpus="$dir/corpus/$name"
     mkdir -p "$work/$name" "$corpus" "$dir/artifacts/$name"
     echo "fuzz-campaign: $t ($runs runs)"
@@ -50,7 +52,11 @@ for t in "$@"; do
     execs=$(grep -E "^stat::number_of_executed_units" "$work/$name.log" | awk '{print $2}')
     # Keep the committed corpus minimal: only inputs that add coverage.
     mkdir -p "$work/$name.merged"
-    "$bin" -merge=1 "$work/$name.merged" "$corpus" "$work/$name" >/dev/null 2>&1
+    if ! "$bin" -merge=1 "$work/$name.merged" "$corpus" "$work/$name" >"$work/$name.merge.log" 2>&1; then
+        tail -n 20 "$work/$name.merge.log"
+        echo "fuzz-campaign: $t: merging the corpus failed"
+        exit 1
+    fi
     # The committed seeds (real samples, hand-made edge cases) stay whatever coverage says.
     git ls-files -z "$corpus" | xargs -0 -r cp -n -t "$work/$name.merged" 2>/dev/null || true
     rm -rf "$corpus" && mv "$work/$name.merged" "$corpus"

@@ -32,7 +32,7 @@ for dir in fuzz crates/weblog/fuzz; do
         echo "fuzz-smoke: $dir $t (${secs} s)"
         # New inputs go to the first folder (a scratch one); the committed corpus only seeds.
         mkdir -p "$work/$t" "$dir/corpus/$t"
-        bin="$dir/target/x86_64-unknown-linux-gnu/release/$t"
+        bin="$dir/target/$(rustc -vV | sed -n 's/^host: //p')/release/$t"
         if ! "$bin" "$work/$t" "$dir/corpus/$t" -max_total_time="$secs" -timeout=10 \
             -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/" \
             >"$work/$t.log" 2>&1; then

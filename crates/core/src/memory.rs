@@ -3,7 +3,8 @@
 //! A [`Governor`] samples the process's resident memory every few milliseconds on a thread of
 //! its own and raises a flag once it passes the budget. Stages that can stop part way (the
 //! readers, between batches) poll the flag and stop, so the peak stays within the budget plus
-//! what one sampling interval lets a stage allocate; the others are checked between stages.
+//! what one sampling interval lets a stage allocate; the others are checked when they end
+//! (the flag stays raised once memory passed the budget at any sample).
 //! A run that stops for the budget fails with an estimate of the budget it needs: it never
 //! runs on past it silently. Where the OS does not report resident memory (not Linux), the
 //! flag is never raised.

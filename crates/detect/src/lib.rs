@@ -205,8 +205,9 @@ fn analyse_edges(
     })
 }
 
-/// A stage that ended past the budget fails the run; the budget named is what was in use
-/// then with room for the sweep (a lower bound: later stages need more).
+/// A stage during which memory passed the budget (at any sample: the flag stays raised) fails
+/// the run; the budget named is the peak with room for the sweep (a lower bound: later
+/// stages need more).
 fn within_budget(
     governor: Option<&lockstep_core::memory::Governor>,
     stage: &'static str,

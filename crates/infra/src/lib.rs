@@ -138,7 +138,7 @@ pub fn write_analysis(
 
 /// An input inside the case folder would be replaced by it; a case inside an input folder
 /// would be read back as logs by the next run.
-fn refuse_overlap(inputs: &[std::path::PathBuf], case: &Path) -> Result<(), InfraError> {
+pub(crate) fn refuse_overlap(inputs: &[std::path::PathBuf], case: &Path) -> Result<(), InfraError> {
     match lockstep_output::overlapping_input(inputs, case) {
         Some((input, _)) => Err(InfraError::OverlapsInput {
             case: case.to_path_buf(),

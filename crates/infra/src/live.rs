@@ -132,6 +132,9 @@ pub struct TickReport {
     pub segments: usize,
     pub clusters: usize,
     pub alerts: Vec<Alert>,
+    /// Why this tick wrote no snapshot case (`--out`) although asked: the folder was busy,
+    /// sealed or not a case, or writing it failed. The alerts went out all the same.
+    pub snapshot_skipped: Option<String>,
 }
 
 const STATE_VERSION: u32 = 1;
@@ -283,6 +286,10 @@ pub fn tick(a: &WatchArgs) -> Result<TickReport, InfraError> {
     if a.growth.is_nan() || a.growth <= 1.0 {
         return Err(InfraError::Usage("--growth must be above 1".into()));
     }
+    if let Some(out) = &a.analyse.out {
+        // A snapshot inside a followed folder would be followed as logs.
+        crate::refuse_overlap(&a.analyse.inputs, out)?;
+    }
     let p = a.analyse.params()?;
     let dir = &a.state;
     std::fs::create_dir_all(dir.join("segments")).map_err(io(dir))?;
@@ -362,12 +369,18 @@ pub fn tick(a: &WatchArgs) -> Result<TickReport, InfraError> {
         let mut quarantined = 0u64;
         // The snapshot case (`--out`) is staged while the tick reads; put in place only if
         // the tick alerts. Its quarantine holds the whole horizon's bad lines.
+        // A snapshot that cannot be written never holds back the alerts.
         let mut snapshot = match &a.analyse.out {
-            Some(out) => {
-                let staging = lockstep_output::Staging::begin(out)?;
-                let q = crate::Quarantine::create(staging.dir())?;
-                Some((staging, q))
-            }
+            Some(out) => match lockstep_output::Staging::begin(out)
+                .map_err(InfraError::from)
+                .and_then(|s| Ok((crate::Quarantine::create(s.dir())?, s)))
+            {
+                Ok((q, staging)) => Some((staging, q)),
+                Err(e) => {
+                    rep.snapshot_skipped = Some(e.to_string());
+                    None
+                }
+            },
             None => None,
         };
         let mut on_bad = |r: lockstep_core::Quarantined| -> Result<(), InfraError> {
@@ -468,11 +481,16 @@ pub fn tick(a: &WatchArgs) -> Result<TickReport, InfraError> {
         st.campaigns.retain(|c| c.last_tick + keep_ticks > st.tick);
         if !rep.alerts.is_empty() {
             if let Some((staging, sq)) = snapshot {
-                crate::write_analysis(&analysis, &p, staging.dir(), sq)?;
-                staging.commit()?;
-                let out = a.analyse.out.as_ref().map(|o| o.display().to_string());
-                for al in &mut rep.alerts {
-                    al.case = out.clone();
+                let written = crate::write_analysis(&analysis, &p, staging.dir(), sq)
+                    .and_then(|_| Ok(staging.commit()?));
+                match written {
+                    Ok(()) => {
+                        let out = a.analyse.out.as_ref().map(|o| o.display().to_string());
+                        for al in &mut rep.alerts {
+                            al.case = out.clone();
+                        }
+                    }
+                    Err(e) => rep.snapshot_skipped = Some(e.to_string()),
                 }
             }
         }
@@ -517,6 +535,9 @@ pub fn run(a: &WatchArgs) -> Result<String, InfraError> {
         let t = std::time::Instant::now();
         let r = tick(a)?;
         done += 1;
+        if let Some(why) = &r.snapshot_skipped {
+            eprintln!("warning: tick {}: no snapshot case written: {why}", r.tick);
+        }
         if !a.analyse.quiet {
             eprintln!(
                 "tick {}: {} new bytes, {} segments in the horizon, {} clusters, {} alerts ({:.1} s)",

@@ -170,6 +170,8 @@ fn campaigns_are_alerted_as_the_logs_grow() {
     assert_eq!(m.command, "infra");
     assert!(m.counts.clusters > 0 && m.counts.read > 0, "{:?}", m.counts);
     assert!(!dir.path().join(".snapshot.lockstep-staging").exists());
+    // Sealed, the snapshot is never rewritten, and the ticks go on alerting without it.
+    std::fs::create_dir(snap.join("vault")).unwrap();
 
     // A crash after the alerts were written but before the state was saved: the tick runs
     // again and the file still holds each alert once.
@@ -185,6 +187,14 @@ fn campaigns_are_alerted_as_the_logs_grow() {
     std::fs::write(state.join("state.json"), &saved).unwrap();
     let r = tick(&a).unwrap();
     assert_eq!(r.new_bytes, extra.len() as u64);
+    assert!(
+        r.snapshot_skipped
+            .as_deref()
+            .is_some_and(|w| w.contains("sealed")),
+        "{:?}",
+        r.snapshot_skipped
+    );
+    assert!(snap.join("vault").is_dir() && lockstep_case::verify(&snap).unwrap().0.is_empty());
     let after = std::fs::read_to_string(&alerts_path).unwrap();
     assert!(
         after.starts_with(&before) && !after.contains("\"campaign\":999"),
@@ -237,11 +247,16 @@ fn refuses_standard_input_and_bad_horizons() {
     let al = dir.path().join("a");
     let mut a = args(Path::new("-"), &st, &al);
     assert!(tick(&a).is_err());
-    a = args(dir.path(), &st, &al);
+    let follow = dir.path().join("follow");
+    std::fs::create_dir(&follow).unwrap();
+    a = args(&follow, &st, &al);
     a.horizon = 10;
     assert!(tick(&a).is_err());
+    // A snapshot case inside a followed folder would be read back as logs.
+    let e = tick(&args(dir.path(), &st, &al)).unwrap_err();
+    assert!(e.is_usage() && e.to_string().contains("snapshot"), "{e}");
     // A state folder holding something else is an error naming the file, not a panic.
-    let a = args(dir.path(), &st, &al);
+    let a = args(&follow, &st, &al);
     std::fs::create_dir_all(&st).unwrap();
     std::fs::write(st.join("state.json"), b"{not json").unwrap();
     let e = tick(&a).unwrap_err().to_string();

@@ -49,18 +49,24 @@ pub enum Overlap {
     CaseInInput,
 }
 
-/// The first input that overlaps the case folder, and how. The case need not exist yet.
+/// An input that overlaps the case folder, and how: the first input inside the case if any
+/// (the graver overlap, whatever the order of the inputs), else the first folder holding it.
+/// The case need not exist yet.
 pub fn overlapping_input<'a>(inputs: &'a [PathBuf], case: &Path) -> Option<(&'a PathBuf, Overlap)> {
     let case_abs = absolute(case)?;
-    inputs.iter().find_map(|i| {
-        let i_abs = fs::canonicalize(i).ok()?;
-        if i_abs.starts_with(&case_abs) {
-            Some((i, Overlap::InputInCase))
-        } else if case_abs.starts_with(&i_abs) {
-            Some((i, Overlap::CaseInInput))
-        } else {
-            None
-        }
+    let resolved: Vec<(&PathBuf, PathBuf)> = inputs
+        .iter()
+        .filter_map(|i| Some((i, fs::canonicalize(i).ok()?)))
+        .collect();
+    let inside = resolved
+        .iter()
+        .find(|(_, a)| a.starts_with(&case_abs))
+        .map(|(i, _)| (*i, Overlap::InputInCase));
+    inside.or_else(|| {
+        resolved
+            .iter()
+            .find(|(_, a)| case_abs.starts_with(a))
+            .map(|(i, _)| (*i, Overlap::CaseInInput))
     })
 }
 
@@ -288,6 +294,15 @@ mod tests {
             Some((&logs, Overlap::InputInCase))
         );
         assert_eq!(overlapping_input(&inputs, &root.path().join("case")), None);
+        // An input inside the case counts whatever comes first.
+        let case = logs.join("case");
+        fs::create_dir(&case).unwrap();
+        fs::write(case.join("edges.csv"), "x").unwrap();
+        let both = vec![logs.clone(), case.join("edges.csv")];
+        assert_eq!(
+            overlapping_input(&both, &case),
+            Some((&both[1], Overlap::InputInCase))
+        );
         // A sibling whose name starts with the input's is not inside it.
         assert_eq!(overlapping_input(&inputs, &root.path().join("logs2")), None);
     }

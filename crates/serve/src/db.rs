@@ -147,8 +147,12 @@ impl Db {
         };
         let (pool, writer) = match backend {
             Backend::Sqlite => {
-                // The writer first: it creates the file and the schema.
-                let writer = sqlite(1).connect(&url).await?;
+                // The writer first: it creates the file and the schema. Writers wait their
+                // turn as long as the queue takes (sqlx's default gives up after 30 s).
+                let writer = sqlite(1)
+                    .acquire_timeout(std::time::Duration::from_secs(600))
+                    .connect(&url)
+                    .await?;
                 migrator().run(&writer).await?;
                 (sqlite(8).connect(&url).await?, writer)
             }
