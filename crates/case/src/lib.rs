@@ -77,25 +77,10 @@ pub enum CaseError {
     },
     #[error("{0}: the writer thread stopped unexpectedly")]
     WriterPanicked(&'static str),
-    #[error("{}: another lockstep run is writing this case; wait for it to finish", path.display())]
-    Busy { path: PathBuf },
-    #[error("{}: a sealed case (read-only evidence): write new work to another folder and seal it with --derived-from", path.display())]
-    Sealed { path: PathBuf },
-    #[error("{}: holds files but no manifest.json: not a case folder, so it is not replaced (choose another --out)", path.display())]
-    NotACase { path: PathBuf },
-    #[error("{}: the case folder would replace an input ({}); choose another --out", case.display(), input.display())]
-    OverlapsInput { case: PathBuf, input: PathBuf },
-}
-
-impl From<FolderError> for CaseError {
-    fn from(e: FolderError) -> CaseError {
-        match e {
-            FolderError::Io { path, source } => CaseError::Io { path, source },
-            FolderError::Busy { path } => CaseError::Busy { path },
-            FolderError::Sealed { path } => CaseError::Sealed { path },
-            FolderError::NotACase { path } => CaseError::NotACase { path },
-        }
-    }
+    /// The case folder cannot be taken (busy, sealed, not a case, overlapping an input) or
+    /// put in place.
+    #[error(transparent)]
+    Folder(#[from] FolderError),
 }
 
 impl CaseError {
@@ -109,10 +94,7 @@ impl CaseError {
             }
             CaseError::Io { .. } => ErrorKind::Io,
             CaseError::WriterPanicked(_) => ErrorKind::Internal,
-            CaseError::Busy { .. } => ErrorKind::Io,
-            CaseError::NotACase { .. }
-            | CaseError::OverlapsInput { .. }
-            | CaseError::Sealed { .. } => ErrorKind::Config,
+            CaseError::Folder(e) => e.kind(),
         }
     }
 }

@@ -338,7 +338,10 @@ pub fn detect(
     params: &Params,
     reporter: &dyn Reporter,
 ) -> Result<CaseSummary, Error> {
-    refuse_overlap(inputs, case)?;
+    // An input in the case would be replaced by it; a case in an input folder is fine: the
+    // reader passes over an earlier case's own files.
+    lockstep_output::refuse_overlap(inputs, case, &[lockstep_output::Overlap::InputInCase])
+        .map_err(CaseError::from)?;
     // Everything is written into a staging folder and put in place whole at the end: the
     // case folder is always the previous complete case or the new one.
     let staging = lockstep_case::Staging::begin(case).map_err(CaseError::from)?;
@@ -403,19 +406,6 @@ fn notes(a: &Analysis, timing: &lockstep_explain::Timing, params: &Params) -> Ve
         });
     }
     notes
-}
-
-/// An input that is the case folder or inside it would be replaced by the case. (A case
-/// inside an input folder is fine: the reader passes over an earlier case's own files.)
-fn refuse_overlap(inputs: &[PathBuf], case: &Path) -> Result<(), Error> {
-    match lockstep_output::overlapping_input(inputs, case) {
-        Some((input, lockstep_output::Overlap::InputInCase)) => Err(CaseError::OverlapsInput {
-            case: case.to_path_buf(),
-            input: input.clone(),
-        }
-        .into()),
-        _ => Ok(()),
-    }
 }
 
 /// The run, into the (staging) folder `out`.

@@ -40,14 +40,10 @@ pub enum InfraError {
     Input(String),
     #[error("{path}: {error}")]
     Io { path: String, error: std::io::Error },
-    /// The case folder cannot be taken (busy, sealed, not a case) or put in place.
+    /// The case folder cannot be taken (busy, sealed, not a case, overlapping an input) or
+    /// put in place.
     #[error(transparent)]
     Folder(#[from] lockstep_output::FolderError),
-    #[error("{}: the case folder would replace an input ({}); choose another --out", case.display(), input.display())]
-    OverlapsInput {
-        case: std::path::PathBuf,
-        input: std::path::PathBuf,
-    },
     #[error("{0}")]
     Internal(String),
 }
@@ -55,13 +51,11 @@ pub enum InfraError {
 impl InfraError {
     /// A usage or configuration error (exit code 2): the run cannot start as asked.
     pub fn is_usage(&self) -> bool {
-        use lockstep_output::FolderError;
-        matches!(
-            self,
-            InfraError::Usage(_)
-                | InfraError::OverlapsInput { .. }
-                | InfraError::Folder(FolderError::NotACase { .. } | FolderError::Sealed { .. })
-        )
+        match self {
+            InfraError::Usage(_) => true,
+            InfraError::Folder(e) => e.kind() == lockstep_core::ErrorKind::Config,
+            _ => false,
+        }
     }
 
     pub fn io(path: &Path, error: std::io::Error) -> InfraError {
@@ -137,13 +131,12 @@ pub fn write_analysis(
 }
 
 /// An input inside the case folder would be replaced by it; a case inside an input folder
-/// would be read back as logs by the next run.
+/// would be read back as logs by the next run (infra's reader takes every file).
 pub(crate) fn refuse_overlap(inputs: &[std::path::PathBuf], case: &Path) -> Result<(), InfraError> {
-    match lockstep_output::overlapping_input(inputs, case) {
-        Some((input, _)) => Err(InfraError::OverlapsInput {
-            case: case.to_path_buf(),
-            input: input.clone(),
-        }),
-        None => Ok(()),
-    }
+    use lockstep_output::Overlap;
+    Ok(lockstep_output::refuse_overlap(
+        inputs,
+        case,
+        &[Overlap::InputInCase, Overlap::CaseInInput],
+    )?)
 }

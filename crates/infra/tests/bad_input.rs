@@ -172,7 +172,10 @@ fn the_case_folder_is_written_whole() {
     let inside = logs.join("case");
     let err = infra(&input, &inside, &Params::default()).unwrap_err();
     assert!(
-        matches!(err, InfraError::OverlapsInput { .. }) && err.is_usage(),
+        matches!(
+            err,
+            InfraError::Folder(lockstep_output::FolderError::OverlapsInput { .. })
+        ) && err.is_usage(),
         "{err}"
     );
     assert!(!inside.exists());

@@ -184,25 +184,21 @@ pub fn ingest(
     // copied them again and again and touched twice their memory. The guess is generous (one
     // event per 128 bytes, compressed files counted four times) because room never used is
     // never touched; where it cannot be had, the columns grow as they go.
-    let bytes: u64 = files
-        .iter()
-        .map(|f| {
-            let len = std::fs::metadata(f).map_or(0, |m| m.len());
-            let compressed = matches!(
-                f.extension().and_then(|e| e.to_str()),
-                Some("gz" | "zst" | "gzip" | "zstd")
-            );
-            if compressed {
-                len.saturating_mul(4)
-            } else {
-                len
-            }
-        })
-        .sum();
-    let on_disk: u64 = files
-        .iter()
-        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
-        .sum();
+    let mut bytes = 0u64;
+    let mut on_disk = 0u64;
+    for f in &files {
+        let len = std::fs::metadata(f).map_or(0, |m| m.len());
+        let compressed = matches!(
+            f.extension().and_then(|e| e.to_str()),
+            Some("gz" | "zst" | "gzip" | "zstd")
+        );
+        on_disk += len;
+        bytes += if compressed {
+            len.saturating_mul(4)
+        } else {
+            len
+        };
+    }
     let expected = usize::try_from(bytes / 128).unwrap_or(usize::MAX);
     table.try_reserve(
         expected,

@@ -70,6 +70,21 @@ pub fn overlapping_input<'a>(inputs: &'a [PathBuf], case: &Path) -> Option<(&'a 
     })
 }
 
+/// Refuses a case folder whose overlap with an input is one of `refused`.
+pub fn refuse_overlap(
+    inputs: &[PathBuf],
+    case: &Path,
+    refused: &[Overlap],
+) -> Result<(), FolderError> {
+    match overlapping_input(inputs, case) {
+        Some((input, how)) if refused.contains(&how) => Err(FolderError::OverlapsInput {
+            case: case.to_path_buf(),
+            input: input.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// `path` made absolute with its links resolved; for a path that does not exist yet, its
 /// nearest existing ancestor resolved and the rest appended.
 fn absolute(path: &Path) -> Option<PathBuf> {
@@ -107,6 +122,26 @@ pub enum FolderError {
     Sealed { path: PathBuf },
     #[error("{}: holds files but no manifest.json: not a case folder, so it is not replaced (choose another --out)", path.display())]
     NotACase { path: PathBuf },
+    #[error("{}: the case folder would replace an input ({}); choose another --out", case.display(), input.display())]
+    OverlapsInput { case: PathBuf, input: PathBuf },
+}
+
+impl FolderError {
+    pub fn kind(&self) -> lockstep_core::ErrorKind {
+        use lockstep_core::ErrorKind;
+        match self {
+            FolderError::Io { source, .. }
+                if source.kind() == std::io::ErrorKind::StorageFull
+                    || source.kind() == std::io::ErrorKind::QuotaExceeded =>
+            {
+                ErrorKind::Resources
+            }
+            FolderError::Io { .. } | FolderError::Busy { .. } => ErrorKind::Io,
+            FolderError::Sealed { .. }
+            | FolderError::NotACase { .. }
+            | FolderError::OverlapsInput { .. } => ErrorKind::Config,
+        }
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FolderError + '_ {

@@ -6,7 +6,8 @@ pub mod folder;
 mod graph;
 
 pub use folder::{
-    abandon_staging, is_sealed, overlapping_input, FolderError, Overlap, Staging, VAULT_DIR,
+    abandon_staging, is_sealed, overlapping_input, refuse_overlap, FolderError, Overlap, Staging,
+    VAULT_DIR,
 };
 pub use graph::{write_gexf, write_graphml, xml_escape, GraphEdge, GraphNode};
 
