@@ -23,6 +23,8 @@ if [ $# -eq 0 ]; then
 fi
 cargo +nightly fuzz build --fuzz-dir fuzz -s none
 (cd crates/weblog && cargo +nightly fuzz build --fuzz-dir fuzz -s none)
+# The commit the targets were built from (later commits during a long campaign do not count).
+commit=$(git rev-parse --short HEAD)
 table=fuzz/CAMPAIGNS.md
 if [ ! -f "$table" ]; then
     printf '%s\n\n%s\n%s\n' "# Fuzzing campaigns (scripts/fuzz-campaign.sh)" \
@@ -62,7 +64,7 @@ for t in "$@"; do
     rm -rf "$corpus" && mv "$work/$name.merged" "$corpus"
     files=$(ls "$corpus" | wc -l)
     printf '| %s | %s | %s | %s | %s | 0 | %s |\n' "$(date -u +%F)" "$t" \
-        "$(git rev-parse --short HEAD)" "$execs" "$secs" "$files" >>"$table"
+        "$commit" "$execs" "$secs" "$files" >>"$table"
     rm -rf "$work/$name"
     echo "fuzz-campaign: $t: $execs executions in $secs s, corpus $files files"
 done
