@@ -5,7 +5,10 @@ usage: watch_figures.py SIM_DIR ALERTS CASES_DIR
 
 - detection latency per campaign: stream time of the first alert whose members are mostly
   that campaign's, minus the campaign's first coordinated action (the first time two of its
-  members acted on one trace - same parent post, same hashtag set or same sound - within 60 s);
+  members acted on one trace - same parent post, same hashtag set or same sound - within 60 s;
+  for the network, at or after its switch-on: its sleepers' earlier posts are camouflage);
+  also the first moment a pair of its members had co-acted twice (on two occasions), the
+  earliest a pair-level detector needing two co-actions can see it;
 - alerts on hard negatives: alerts whose members are mostly organic accounts (any role);
 - agreement at the end: the final snapshot's flagged accounts (batch detect on the horizon)
   against watch's own clusters at that moment (precision and recall of one against the other).
@@ -30,17 +33,32 @@ def main():
         for r in csv.DictReader(f):
             truth[r["account"]] = (r["campaign"], r["role"])
     first = {}  # campaign -> first coordinated action (unix s)
+    second = {}  # campaign -> first time a pair of its members co-acted a second time
+    pair_seen = {}  # (campaign, a, b) -> time of their first co-action
     last_on = {}  # (campaign, key) -> (time, account)
+    activation = None
+    try:
+        for line in open(os.path.join(sim, "scenario.toml")):
+            if line.startswith("activation"):
+                activation = parse_time(line.split("=", 1)[1].strip().strip('"'))
+    except OSError:
+        pass
 
     def see(account, t, keys):
         c = truth.get(account, ("", ""))[0]
-        if not c:
+        if not c or (c == "network" and activation is not None and t < activation):
             return
         for k in keys:
             prev = last_on.get((c, k))
             if prev and prev[1] != account and t - prev[0] <= 60:
                 if c not in first or t < first[c]:
                     first[c] = t
+                pk = (c,) + tuple(sorted((prev[1], account)))
+                # A second co-action of the pair, at another moment (not the same burst).
+                if pk in pair_seen and t - pair_seen[pk] > 600:
+                    second.setdefault(c, t)
+                else:
+                    pair_seen.setdefault(pk, t)
             last_on[(c, k)] = (t, account)
 
     events = []
@@ -62,16 +80,6 @@ def main():
     events.sort()
     for t, a, keys in events:
         see(a, t, keys)
-    # The network is switched on at the scenario's activation: its sleepers' earlier posts
-    # are camouflage, not orders.
-    try:
-        for line in open(os.path.join(sim, "scenario.toml")):
-            if line.startswith("activation"):
-                act = parse_time(line.split("=", 1)[1].strip().strip('"'))
-                if "network" in first:
-                    first["network"] = max(first["network"], act)
-    except OSError:
-        pass
 
     alerts = [json.loads(l) for l in open(alerts_path)]
     detected = {}
@@ -89,13 +97,13 @@ def main():
         if top not in detected or t < detected[top]:
             detected[top] = t
     print("alerts: %d (%s)" % (len(alerts), ", ".join("%s %d" % kv for kv in sorted(kinds.items()))))
-    print("campaign       first coordinated action   first alert            latency")
+    print("campaign       first coordinated action   pair's second co-action   first alert            latency")
     for c in sorted(set(first) | set(detected)):
         f = first.get(c)
         d = detected.get(c)
         fmt = lambda x: datetime.datetime.fromtimestamp(x, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if x else "-"
         lat = "%.1f min" % ((d - f) / 60) if f and d else "not alerted"
-        print("%-14s %-26s %-22s %s" % (c, fmt(f), fmt(d), lat))
+        print("%-14s %-26s %-25s %-22s %s" % (c, fmt(f), fmt(second.get(c)), fmt(d), lat))
     print("alerts on hard negatives / organic accounts: %d %s" % (len(fp), fp[:5]))
 
     snaps = sorted(glob.glob(os.path.join(cases, "snapshot-*.watch.json")))

@@ -129,6 +129,9 @@ struct EdgeState {
     activity_ratio: f64,
     expected: f64,
     p_value: f64,
+    /// The pair's live records when it was tested (the drift rule of `mark_dirty`).
+    #[serde(default)]
+    live: u32,
 }
 
 fn one() -> f64 {
@@ -153,6 +156,7 @@ impl From<&Edge> for EdgeState {
             activity_ratio: e.activity_ratio,
             expected: e.expected,
             p_value: e.p_value,
+            live: 0,
         }
     }
 }
@@ -335,6 +339,16 @@ pub struct Engine {
     core_accounts: Vec<String>,
     core_ids: Vec<u32>,
     core_edges: u64,
+    /// `in_core[a]`: account id `a` is in `core_ids` (derived; rebuilt after a resume).
+    #[serde(skip)]
+    in_core: Vec<bool>,
+    #[serde(skip)]
+    in_core_built: bool,
+    /// Per account id, the last re-test that saw it in the cut (derived, scratch).
+    #[serde(skip)]
+    seen: Vec<u32>,
+    #[serde(skip)]
+    seen_epoch: u32,
     #[serde(skip)]
     layers: Vec<Box<dyn Layer>>,
 }
@@ -426,6 +440,10 @@ impl Engine {
             core_accounts: Vec::new(),
             core_ids: Vec::new(),
             core_edges: 0,
+            in_core: Vec::new(),
+            in_core_built: false,
+            seen: Vec::new(),
+            seen_epoch: 0,
             layers: Vec::new(),
         };
         e.init_layers();
@@ -469,7 +487,7 @@ impl Engine {
     pub fn settle(&mut self) -> TickOut {
         self.full_retest = true;
         self.cut = (u64::MAX, 0);
-        self.core_ids.clear();
+        self.set_core_ids(Vec::new());
         let mut stats = TickStats::default();
         let clusters = self.retest(&mut stats);
         TickOut {
@@ -575,7 +593,8 @@ impl Engine {
         self.evict(boundary - self.cfg.horizon_ms, &mut stats);
         let mut clusters = None;
         let due = self.last_retest == i64::MIN || boundary - self.last_retest >= self.cfg.retest_ms;
-        if due && !self.dirty.is_empty() {
+        // Exposure that moved can drift a ranked pair's p-value: a re-test is due then too.
+        if due && !(self.dirty.is_empty() && self.touched.is_empty()) {
             self.last_retest = boundary;
             clusters = self.retest(&mut stats);
         }
@@ -799,7 +818,8 @@ impl Engine {
         let prev = agg.last;
         agg.live += 1;
         agg.last = seq;
-        self.dirty.insert(r.pair);
+        let live = agg.live;
+        self.mark_dirty(r.pair, live);
         let (a, b) = ((r.pair >> 32) as u32, r.pair as u32);
         self.accounts.add_ref(a);
         self.accounts.add_ref(b);
@@ -859,7 +879,8 @@ impl Engine {
                     self.rank(rec.pair, None);
                     self.dirty.remove(&rec.pair);
                 } else {
-                    self.dirty.insert(rec.pair);
+                    let live = agg.live;
+                    self.mark_dirty(rec.pair, live);
                 }
             }
             let (a, b) = ((rec.pair >> 32) as u32, rec.pair as u32);
@@ -867,6 +888,44 @@ impl Engine {
             self.release_account(b);
             self.traces.release(rec.trace);
         }
+    }
+
+    /// A pair's records changed (`live` now). A ranked pair is re-tested once its live
+    /// records drifted by more than a tenth from when it was tested: each co-action of a
+    /// pair with hundreds would otherwise re-fold its whole history, every tick. Pairs not
+    /// ranked (where new clusters come from) are tested once they reach the co-action floor,
+    /// and ranked pairs near it at every change.
+    fn mark_dirty(&mut self, pair: u64, live: u32) {
+        match self.ranked.get(&pair) {
+            Some(e) => {
+                let floor = self.cfg.min_co_actions.max(1) * 2;
+                if e.live >= floor && live >= floor && live.abs_diff(e.live) * 10 <= e.live {
+                    return;
+                }
+            }
+            // Below the co-action floor and not ranked: its test could only say "not ranked".
+            None if live < self.cfg.min_co_actions => return,
+            None => {}
+        }
+        self.dirty.insert(pair);
+    }
+
+    /// The core's accounts (sorted) and their flags.
+    fn set_core_ids(&mut self, ids: Vec<u32>) {
+        for &a in &self.core_ids {
+            if let Some(f) = self.in_core.get_mut(a as usize) {
+                *f = false;
+            }
+        }
+        for &a in &ids {
+            let i = a as usize;
+            if self.in_core.len() <= i {
+                self.in_core.resize(i + 1, false);
+            }
+            self.in_core[i] = true;
+        }
+        self.core_ids = ids;
+        self.in_core_built = true;
     }
 
     /// Sets (or clears) a pair's ranked edge, keeping the p-ordered index in step.
@@ -906,30 +965,34 @@ impl Engine {
 
     /// Merges the waiting changes into the sorted order.
     fn merge_order(&mut self) {
-        if !self.order_rm.is_empty() {
-            let rm = std::mem::take(&mut self.order_rm);
-            self.order.retain(|k| !rm.contains(k));
-        }
-        if !self.order_add.is_empty() {
-            let mut add: Vec<(u64, u64)> =
-                std::mem::take(&mut self.order_add).into_iter().collect();
-            add.sort_unstable();
-            let old = std::mem::take(&mut self.order);
-            let mut out = Vec::with_capacity(old.len() + add.len());
-            let (mut i, mut j) = (0, 0);
-            while i < old.len() && j < add.len() {
-                if old[i] <= add[j] {
-                    out.push(old[i]);
-                    i += 1;
-                } else {
-                    out.push(add[j]);
-                    j += 1;
-                }
+        if self.order_add.is_empty() {
+            if !self.order_rm.is_empty() {
+                let rm = std::mem::take(&mut self.order_rm);
+                self.order.retain(|k| !rm.contains(k));
             }
-            out.extend_from_slice(&old[i..]);
-            out.extend_from_slice(&add[j..]);
-            self.order = out;
+            return;
         }
+        // One pass: removals dropped and additions merged in, from the first position either
+        // touches (the prefix before it stays where it is).
+        let rm = std::mem::take(&mut self.order_rm);
+        let mut add: Vec<(u64, u64)> = std::mem::take(&mut self.order_add).into_iter().collect();
+        add.sort_unstable();
+        let first_rm = rm.iter().min().copied().unwrap_or((u64::MAX, u64::MAX));
+        let from = self.order.partition_point(|k| *k < add[0].min(first_rm));
+        let tail = self.order.split_off(from);
+        self.order.reserve(tail.len() + add.len());
+        let mut j = 0;
+        for k in tail {
+            if !rm.is_empty() && rm.contains(&k) {
+                continue;
+            }
+            while j < add.len() && add[j] < k {
+                self.order.push(add[j]);
+                j += 1;
+            }
+            self.order.push(k);
+        }
+        self.order.extend_from_slice(&add[j..]);
     }
 
     fn release_account(&mut self, a: u32) {
@@ -1058,7 +1121,9 @@ impl Engine {
             stats.pairs_tested += 1;
             let edge = lockstep_graph::test_edge(&mut g, &exposure, &[], &layer_bit);
             if edge.co_actions >= self.cfg.min_co_actions && edge.p_value <= self.cfg.alpha {
-                updates.push((pair, Some(EdgeState::from(&edge))));
+                let mut st = EdgeState::from(&edge);
+                st.live = agg_live;
+                updates.push((pair, Some(st)));
             } else {
                 updates.push((pair, None));
             }
@@ -1096,23 +1161,37 @@ impl Engine {
         }
         // Re-cluster only when the core's accounts changed enough to move a community:
         // newcomers that could form or grow a cluster, a tenth gone, or a tenth of the edges.
-        let mut ids: Vec<u32> = Vec::with_capacity(2 * k_cut);
-        for &(_, pair) in &self.order[..k_cut] {
-            ids.push((pair >> 32) as u32);
-            ids.push(pair as u32);
+        // The cut's accounts, each once (an epoch mark per account id: no sort per re-test).
+        if !self.in_core_built {
+            let ids = std::mem::take(&mut self.core_ids);
+            self.set_core_ids(ids);
         }
-        ids.sort_unstable();
-        ids.dedup();
+        self.seen_epoch = self.seen_epoch.wrapping_add(1);
+        if self.seen_epoch == 0 {
+            self.seen.iter_mut().for_each(|x| *x = 0);
+            self.seen_epoch = 1;
+        }
+        let epoch = self.seen_epoch;
+        let mut ids: Vec<u32> = Vec::new();
+        for &(_, pair) in &self.order[..k_cut] {
+            for x in [(pair >> 32) as u32, pair as u32] {
+                let i = x as usize;
+                if self.seen.len() <= i {
+                    self.seen.resize(i + 1, 0);
+                }
+                if self.seen[i] != epoch {
+                    self.seen[i] = epoch;
+                    ids.push(x);
+                }
+            }
+        }
         let n = k_cut as u64;
         let newcomers = ids
             .iter()
-            .filter(|a| self.core_ids.binary_search(a).is_err())
+            .filter(|&&a| !self.in_core.get(a as usize).copied().unwrap_or(false))
             .count();
-        let gone = self
-            .core_ids
-            .iter()
-            .filter(|a| ids.binary_search(a).is_err())
-            .count();
+        // Accounts of the last core not in this cut.
+        let gone = self.core_ids.len() - (ids.len() - newcomers);
         let changed = newcomers
             >= self
                 .cfg
@@ -1144,13 +1223,14 @@ impl Engine {
                 core.push(e);
             }
         }
+        ids.sort_unstable();
         let accounts: Vec<String> = ids
             .iter()
             .map(|&a| self.accounts.name(a).to_string())
             .collect();
         let mut accounts = accounts;
         accounts.sort_unstable();
-        self.core_ids = ids;
+        self.set_core_ids(ids);
         self.core_accounts = accounts;
         self.core_edges = n;
         stats.clustered = true;

@@ -11,7 +11,6 @@ use std::collections::VecDeque;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
-    seq: u64,
     shingles: Vec<u64>,
     keys: Vec<u64>,
     family: Option<u64>,
@@ -28,8 +27,11 @@ pub struct Join {
 pub struct TextIndex {
     similarity: f64,
     min_tokens: usize,
-    entries: VecDeque<Entry>,
-    /// seq → index offset: entries are in seq order.
+    /// Indexed by seq − `front` (events without a text hold `None`): events come and leave in
+    /// seq order, so a lookup is an offset, not a search.
+    entries: VecDeque<Option<Entry>>,
+    #[serde(default)]
+    front: u64,
     buckets: FxHashMap<u64, VecDeque<u64>>,
     /// family key → (trace, texts holding it).
     families: FxHashMap<u64, (u32, u32)>,
@@ -41,23 +43,30 @@ impl TextIndex {
             similarity,
             min_tokens,
             entries: VecDeque::new(),
+            front: 0,
             buckets: FxHashMap::default(),
             families: FxHashMap::default(),
         }
     }
 
     fn entry(&self, seq: u64) -> Option<&Entry> {
-        let i = self.entries.partition_point(|e| e.seq < seq);
-        self.entries.get(i).filter(|e| e.seq == seq)
+        let i = seq.checked_sub(self.front)?;
+        self.entries.get(i as usize)?.as_ref()
     }
 
     fn entry_mut(&mut self, seq: u64) -> Option<&mut Entry> {
-        let i = self.entries.partition_point(|e| e.seq < seq);
-        self.entries.get_mut(i).filter(|e| e.seq == seq)
+        let i = seq.checked_sub(self.front)?;
+        self.entries.get_mut(i as usize)?.as_mut()
     }
 
     /// Indexes the text of event `seq` and says which family it joins, if any.
     pub fn add(&mut self, seq: u64, _time: i64, text: &str, script_words: usize) -> Option<Join> {
+        if self.entries.is_empty() {
+            self.front = seq;
+        }
+        // Seqs only grow (the engine numbers events as they come); an earlier one would
+        // break the offsets and is not indexed.
+        let gap = seq.checked_sub(self.front + self.entries.len() as u64)?;
         let shingles = lockstep_text::shingles(text, self.min_tokens);
         if shingles.is_empty() {
             return None;
@@ -87,12 +96,12 @@ impl TextIndex {
             self.buckets.entry(k).or_default().push_back(seq);
         }
         let len = shingles.len();
-        self.entries.push_back(Entry {
-            seq,
+        self.entries.extend((0..gap).map(|_| None));
+        self.entries.push_back(Some(Entry {
             shingles,
             keys: keys.to_vec(),
             family: None,
-        });
+        }));
         let (c, family, c_len) = matched?;
         Some(match family {
             Some(f) => Join {
@@ -130,11 +139,17 @@ impl TextIndex {
 
     /// Drops the text of event `seq` (evicted); `release` gives back its family's trace.
     pub fn evict(&mut self, seq: u64, release: &mut dyn FnMut(u32)) {
-        let i = self.entries.partition_point(|e| e.seq < seq);
-        if self.entries.get(i).is_none_or(|e| e.seq != seq) {
+        let Some(e) = seq
+            .checked_sub(self.front)
+            .and_then(|i| self.entries.get_mut(i as usize))
+            .and_then(Option::take)
+        else {
             return;
+        };
+        while self.entries.front().is_some_and(Option::is_none) {
+            self.entries.pop_front();
+            self.front += 1;
         }
-        let e = self.entries.remove(i).expect("found above");
         for k in &e.keys {
             if let Some(b) = self.buckets.get_mut(k) {
                 if b.front() == Some(&seq) {

@@ -287,3 +287,53 @@ fn spans_parse() {
     assert!("3 parsecs".parse::<Span>().is_err());
     assert_eq!(Span(72 * HOUR).to_string(), "3d");
 }
+
+#[test]
+fn a_pair_that_keeps_co_acting_is_re_tested_as_its_evidence_drifts_not_at_every_co_action() {
+    // 10 accounts, an order every two hours for four days: each pair co-acts 48 times. The
+    // background posts once each on a trace of its own (the null model's exposure, no pairs).
+    let (n, orders) = (10usize, 48i64);
+    let mut events = Vec::new();
+    for o in 0..orders {
+        for k in 0..n {
+            events.push(post(
+                format!("c{o}-{k}"),
+                format!("coord{k:02}"),
+                T0 + o * 2 * HOUR + (k as i64) * 3_000,
+                &["cg11", &format!("order{o}")],
+                Some(format!("https://example.ro/o/{o}")),
+            ));
+        }
+        for i in 0..200 {
+            events.push(post(
+                format!("b{o}-{i}"),
+                format!("user{}", i % 50),
+                T0 + o * 2 * HOUR + 60_000 + i * 30_000,
+                &[&format!("own{o}x{i}")],
+                None,
+            ));
+        }
+    }
+    events.sort_by_key(|e| e.time_ms);
+    let (alerts, e, views) = replay(&events, config(120 * HOUR));
+    let pairs = (n * (n - 1) / 2) as u64;
+    // Re-tested at every co-action, that is every pair at every order past the first. The
+    // drift rules re-fold a pair when its records or its accounts' exposure moved by a tenth:
+    // every order at first, then more and more rarely.
+    let every = pairs * (orders as u64 - 1);
+    assert!(
+        e.totals.pairs_tested * 4 < every * 3,
+        "{} tests; {every} at every co-action",
+        e.totals.pairs_tested
+    );
+    assert!(e.totals.pairs_tested >= pairs, "every pair is tested");
+    // And the group is still found whole, once.
+    assert_eq!(
+        alerts.iter().filter(|a| a.0 == "new").count(),
+        1,
+        "{alerts:?}"
+    );
+    let last = views.last().expect("clustered");
+    assert_eq!(last.len(), 1);
+    assert_eq!(last[0].members.len(), n);
+}
