@@ -593,8 +593,12 @@ impl Engine {
         self.evict(boundary - self.cfg.horizon_ms, &mut stats);
         let mut clusters = None;
         let due = self.last_retest == i64::MIN || boundary - self.last_retest >= self.cfg.retest_ms;
-        // Exposure that moved can drift a ranked pair's p-value: a re-test is due then too.
-        if due && !(self.dirty.is_empty() && self.touched.is_empty()) {
+        // Exposure that moved can drift a ranked pair's p-value, and evicted records change
+        // BH's m or un-rank pairs: a re-test is due then too.
+        let changed = !(self.dirty.is_empty() && self.touched.is_empty())
+            || stats.evicted_records > 0
+            || self.min_changed != u64::MAX;
+        if due && changed {
             self.last_retest = boundary;
             clusters = self.retest(&mut stats);
         }
@@ -819,7 +823,7 @@ impl Engine {
         agg.live += 1;
         agg.last = seq;
         let live = agg.live;
-        self.mark_dirty(r.pair, live);
+        self.mark_dirty(r.pair, live, true);
         let (a, b) = ((r.pair >> 32) as u32, r.pair as u32);
         self.accounts.add_ref(a);
         self.accounts.add_ref(b);
@@ -880,7 +884,7 @@ impl Engine {
                     self.dirty.remove(&rec.pair);
                 } else {
                     let live = agg.live;
-                    self.mark_dirty(rec.pair, live);
+                    self.mark_dirty(rec.pair, live, false);
                 }
             }
             let (a, b) = ((rec.pair >> 32) as u32, rec.pair as u32);
@@ -890,19 +894,21 @@ impl Engine {
         }
     }
 
-    /// A pair's records changed (`live` now). A ranked pair is re-tested once its live
-    /// records drifted by more than a tenth from when it was tested: each co-action of a
-    /// pair with hundreds would otherwise re-fold its whole history, every tick. Pairs not
-    /// ranked (where new clusters come from) are tested once they reach the co-action floor,
-    /// and ranked pairs near it at every change.
-    fn mark_dirty(&mut self, pair: u64, live: u32) {
+    /// A pair's records changed (`live` now; `grew`: a record came, else one left). A ranked
+    /// pair that gained records is re-tested once they drifted by more than a tenth from when
+    /// it was tested: each co-action of a pair with hundreds would otherwise re-fold its whole
+    /// history, every tick. Losing records is re-tested at once (records are not co-actions:
+    /// one evicted record can take a pair below the co-action floor). Pairs not ranked (where
+    /// new clusters come from) are tested once they reach the floor.
+    fn mark_dirty(&mut self, pair: u64, live: u32, grew: bool) {
         match self.ranked.get(&pair) {
-            Some(e) => {
+            Some(e) if grew => {
                 let floor = self.cfg.min_co_actions.max(1) * 2;
                 if e.live >= floor && live >= floor && live.abs_diff(e.live) * 10 <= e.live {
                     return;
                 }
             }
+            Some(_) => {}
             // Below the co-action floor and not ranked: its test could only say "not ranked".
             None if live < self.cfg.min_co_actions => return,
             None => {}
