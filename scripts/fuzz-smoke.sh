@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target (fuzz/ and crates/weblog/fuzz/) for a few seconds on its committed
-# corpus (a smoke test, not a campaign: scripts/fuzz-campaign.sh). Skips cleanly when nightly
-# Rust or cargo-fuzz is missing.
+# corpus (a smoke test, not a campaign: scripts/fuzz-campaign.sh). Without cargo-fuzz it
+# installs the pinned version into target/tools (from crates.io); it skips, saying why, only
+# when the nightly toolchain is missing or that install cannot be done (offline).
 #
 #   scripts/fuzz-smoke.sh [SECONDS_PER_TARGET]     (default 5)
 #
@@ -14,8 +15,18 @@ if ! cargo +nightly --version >/dev/null 2>&1; then
     exit 0
 fi
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
-    echo "fuzz-smoke: skipped: cargo-fuzz is not installed (cargo install cargo-fuzz)"
-    exit 0
+    tools="$PWD/target/tools"
+    export PATH="$tools/bin:$PATH"
+    if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+        echo "fuzz-smoke: installing cargo-fuzz 0.13.2 into $tools"
+        mkdir -p "$tools"
+        if ! cargo install cargo-fuzz --version 0.13.2 --locked --root "$tools" \
+            >"$tools/install.log" 2>&1; then
+            tail -n 5 "$tools/install.log" || true
+            echo "fuzz-smoke: skipped: cargo-fuzz is not installed and could not be (see $tools/install.log)"
+            exit 0
+        fi
+    fi
 fi
 export RAYON_NUM_THREADS=1
 work=$(mktemp -d)
