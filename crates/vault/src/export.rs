@@ -180,6 +180,7 @@ text above the blank line.
 ```sh
 set -e
 T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
 for CKPT in case/vault/checkpoints/*.ckpt; do
   awk '/^$/{{exit}} {{print}}' "$CKPT" > "$T/body"
   tail -n 1 "$CKPT" | awk '{{print $3}}' | base64 -d | tail -c 64 > "$T/sig"
