@@ -228,6 +228,16 @@ pub fn read_blocks<E: From<ReadError>>(
     } else {
         Box::new(std::fs::File::open(path).map_err(|e| ReadError::io(path, e))?)
     };
+    read_source_blocks(source, path, on_block)
+}
+
+/// [`read_blocks`] on bytes from anywhere (a socket, a message, memory); `path` names the
+/// source in errors.
+pub fn read_source_blocks<E: From<ReadError>>(
+    source: Box<dyn Read + '_>,
+    path: &Path,
+    on_block: &mut dyn FnMut(LineBlock) -> Result<(), E>,
+) -> Result<Digest, E> {
     let mut raw = lockstep_read::Hashing::new(source);
     {
         let mut stream = lockstep_read::decode(&mut raw).map_err(|e| ReadError::io(path, e))?;
@@ -380,9 +390,25 @@ pub fn read_file(
     on_record: &mut dyn FnMut(u64, Record<'_>, LineFormat),
     on_bad: &mut dyn FnMut(Quarantined),
 ) -> Result<(Digest, Counts), ReadError> {
+    let source: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(|e| ReadError::io(path, e))?)
+    };
+    read_source(source, path, cfg, on_record, on_bad)
+}
+
+/// [`read_file`] on bytes from anywhere; `path` names the source in errors and quarantine.
+pub fn read_source(
+    source: Box<dyn Read + '_>,
+    path: &Path,
+    cfg: &Config,
+    on_record: &mut dyn FnMut(u64, Record<'_>, LineFormat),
+    on_bad: &mut dyn FnMut(Quarantined),
+) -> Result<(Digest, Counts), ReadError> {
     let name = path.display().to_string();
     let mut counts = Counts::default();
-    let digest = read_blocks::<ReadError>(path, &mut |block| {
+    let digest = read_source_blocks::<ReadError>(source, path, &mut |block| {
         for item in block.lines() {
             let (n, line) = match item {
                 Line::Text(n, line) => (n, line),
