@@ -15,7 +15,7 @@ static assets, real browser and crawler user agents.
 Output columns: source, expected (class, `a|b` for either, or `benign`), PL (CRS paranoia
 level or -), method, target, user_agent, referer.
 
-usage: build_corpus.py --crs MIRROR --patt MIRROR [--fuzzdb MIRROR] --out DIR [--seed N]
+usage: build_corpus.py --crs MIRROR --patt MIRROR [--fuzzdb MIRROR] [--httpparams MIRROR] --out DIR [--seed N]
 """
 import argparse, os, random, re, subprocess, sys, urllib.parse
 
@@ -179,6 +179,28 @@ def fuzzdb_rows(repo):
                 rows.append((f"fuzzdb:{os.path.basename(f)}:{k+1}", cls, "-", "GET", clean(target), "Mozilla/5.0", ""))
     return rows
 
+# HttpParamsDataset (Morzeux): parameter values labelled by attack type -- sqlmap's SQL
+# injection, XSSYA's XSS, Vega's command injection and path traversal -- and benign values
+# from the CSIC 2010 dataset's requests. A second holdout, measured before any rule change
+# made with it in view. Each value is one query parameter, as a form would send it.
+HTTPPARAMS_CLASS = {"sqli": "sqli", "xss": "xss", "path-traversal": "lfi", "cmdi": "rce|php", "norm": "benign"}
+
+def httpparams_rows(repo):
+    import csv, io
+    rows = []
+    text = show(repo, "payload_full.csv").decode("utf-8", "replace")
+    for k, r in enumerate(csv.DictReader(io.StringIO(text))):
+        cls = HTTPPARAMS_CLASS[r["attack_type"]]
+        # 247 of the 290 path-traversal rows are fuzzdb templates whose `{file}` placeholder
+        # was never filled (`/..%5c..%5c{file}`); a fuzzer fills it with the file it wants.
+        # Rows whose backslashes the dataset lost (`c:oot.ini`) are kept as they are.
+        r["payload"] = r["payload"].replace("{file}", "etc/passwd")
+        # The value as a client sends it: percent-encoded once (a `%` in it becomes `%25`).
+        value = urllib.parse.quote(r["payload"], safe="/:=()',.*-_~!$@;")
+        target = "/tienda1/publico/anadir.jsp?id=2&nombre=" + value
+        rows.append((f"httpparams:{r['attack_type']}:{k+2}", cls, "-", "GET", clean(target), "Mozilla/5.0", ""))
+    return rows
+
 BROWSERS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
@@ -278,12 +300,15 @@ def main():
     ap.add_argument("--patt", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--fuzzdb", help="fuzzdb mirror: also writes fuzzdb.tsv (a holdout)")
+    ap.add_argument("--httpparams", help="HttpParamsDataset mirror: also writes httpparams.tsv (a holdout)")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     corpora = [("crs.tsv", crs_rows(a.crs)), ("payloadsallthethings.tsv", patt_rows(a.patt)), ("benign.tsv", benign_rows(a.seed))]
     if a.fuzzdb:
         corpora.append(("fuzzdb.tsv", fuzzdb_rows(a.fuzzdb)))
+    if a.httpparams:
+        corpora.append(("httpparams.tsv", httpparams_rows(a.httpparams)))
     for name, rows in corpora:
         with open(os.path.join(a.out, name), "w", encoding="utf-8") as f:
             for r in rows:

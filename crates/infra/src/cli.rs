@@ -38,6 +38,10 @@ pub enum InfraCommand {
         /// Only CRS tests of rules at this paranoia level or below.
         #[arg(long)]
         paranoia: Option<u8>,
+        /// Also list up to N missed attacks per corpus and class, and N false positives per
+        /// corpus.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        examples: usize,
     },
 }
 
@@ -207,9 +211,13 @@ pub fn run(args: InfraArgs) -> Result<RunOutcome, InfraError> {
         Some(InfraCommand::Eval(e)) => crate::eval::run(&e).map(RunOutcome::Text),
         Some(InfraCommand::Bench(b)) => crate::bench::run(&b).map(RunOutcome::Text),
         Some(InfraCommand::Watch(w)) => crate::live::run(&w).map(RunOutcome::Text),
-        Some(InfraCommand::EvalRules { corpora, paranoia }) => {
+        Some(InfraCommand::EvalRules {
+            corpora,
+            paranoia,
+            examples,
+        }) => {
             let refs: Vec<&std::path::Path> = corpora.iter().map(|p| p.as_path()).collect();
-            let rep = crate::rules_eval::eval_rules(&refs, paranoia)
+            let rep = crate::rules_eval::eval_rules(&refs, paranoia, examples)
                 .map_err(|e| InfraError::Input(format!("corpus: {e}")))?;
             Ok(RunOutcome::Text(rep.render()))
         }

@@ -23,15 +23,21 @@ pub struct Tally {
 pub struct RulesReport {
     /// corpus → expected → tally
     pub tallies: BTreeMap<String, BTreeMap<String, Tally>>,
-    /// Benign rows flagged (source, classes, rule), first 50 per corpus.
+    /// Benign rows flagged (source, classes, rule, target), the first `examples` per corpus.
     pub false_positives: Vec<String>,
-    /// Attacks missed, first 30 per (corpus, class).
+    /// Attacks missed (source, classes flagged, target | user agent), the first `examples`
+    /// per (corpus, class).
     pub misses: Vec<String>,
 }
 
 /// Reads TSV rows `source, expected, pl, method, target, user_agent, referer`; with
-/// `max_pl`, CRS rows above that paranoia level are skipped.
-pub fn eval_rules(paths: &[&Path], max_pl: Option<u8>) -> std::io::Result<RulesReport> {
+/// `max_pl`, CRS rows above that paranoia level are skipped. Keeps up to `examples` misses
+/// and false positives per group.
+pub fn eval_rules(
+    paths: &[&Path],
+    max_pl: Option<u8>,
+    examples: usize,
+) -> std::io::Result<RulesReport> {
     let mut rep = RulesReport::default();
     let mut c = Classifier::default();
     for p in paths {
@@ -75,7 +81,7 @@ pub fn eval_rules(paths: &[&Path], max_pl: Option<u8>) -> std::io::Result<RulesR
                 if !v.classes.is_empty() {
                     t.hits += 1;
                     fp_count += 1;
-                    if fp_count <= 50 {
+                    if fp_count <= examples {
                         rep.false_positives.push(format!(
                             "{corpus} {} {} {:?} {}",
                             f[0],
@@ -95,12 +101,7 @@ pub fn eval_rules(paths: &[&Path], max_pl: Option<u8>) -> std::io::Result<RulesR
                     }
                     let n = miss_count.entry(expected.to_string()).or_default();
                     *n += 1;
-                    if *n
-                        <= std::env::var("MAXMISS")
-                            .ok()
-                            .and_then(|v| v.parse().ok())
-                            .unwrap_or(30)
-                    {
+                    if *n <= examples {
                         rep.misses.push(format!(
                             "{corpus} {expected} {} [{}] {} | {}",
                             f[0],
@@ -134,6 +135,12 @@ impl RulesReport {
                     t.rows, t.hits, rate, t.other_class
                 );
             }
+        }
+        for x in &self.false_positives {
+            let _ = writeln!(s, "false positive: {x}");
+        }
+        for x in &self.misses {
+            let _ = writeln!(s, "missed: {x}");
         }
         s
     }

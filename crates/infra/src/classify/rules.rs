@@ -71,7 +71,7 @@ pub fn all() -> Vec<Rule> {
         ),
         (
             "rce-backtick",
-            format!(r"`\s*(?:/(?:usr/)?s?bin/)?{CMDS}\b[^`]*`?"),
+            format!(r"`\s*(?:/(?:usr/)?s?bin/)?{CMDS}\b[^`]*`?|`\s*(?:true|false|:)\s*`"),
             VALUES | PATH,
         ),
     ] {
@@ -369,7 +369,7 @@ const XSS: &[Rule] = rules![
         "xss-break-out",
         Xss,
         INJ,
-        r#"['"`]\s*/?>\s*<\s*[a-z/!?]|-->\s*<\s*[a-z]|</\s*(?:title|textarea|style|noscript|script|iframe|xmp|plaintext|template|noembed|noframes|option|select|form|svg|math)\s*>|\]\]>\s*<|['"`]\s*(?:;|\))\s*(?:alert|prompt|confirm|eval|document|window|location|top|self|parent|fetch|import)\b|['"`]\s*[-+*/]\s*(?:alert|prompt|confirm|eval)\s*\(|\\['"`]\s*;|</\s*[a-z]+\s*>\s*<\s*[a-z]"#
+        r#"['"`]\s*/?>\s*<\s*[a-z/!?]|['"`]\s*<\s*[a-z][\w:-]*\s*/?>|['"`]\s*>[^<>'"]{0,100}<\s*/\s*[a-z][\w:-]*\s*>|-->\s*<\s*[a-z]|</\s*(?:title|textarea|style|noscript|script|iframe|xmp|plaintext|template|noembed|noframes|option|select|form|svg|math)\s*>|\]\]>\s*<|['"`]\s*(?:;|\))\s*(?:alert|prompt|confirm|eval|document|window|location|top|self|parent|fetch|import)\b|['"`]\s*[-+*/]\s*(?:alert|prompt|confirm|eval)\s*\(|\\['"`]\s*;|</\s*[a-z]+\s*>\s*<\s*[a-z]"#
     ),
     (
         "xss-css-expression",
@@ -399,14 +399,14 @@ const XSS: &[Rule] = rules![
         "xss-namespaced-tag",
         Xss,
         INJ,
-        r"<[a-z]+:[a-z]+[\s/>]|<[a-z]+\s+xmlns(?::\w+)?\s*=|xsi:schemalocation|<!--\s*#\s*(?:set|echo|exec|include|config|printenv|fsize|flastmod)\b|document\s*\.\s*(?:queryselector(?:all)?|getelementby\w+)\s*\(|\.textcontent\s*=|\.insertadjacenthtml\s*\("
+        r"<\??[a-z]+:[a-z]+[\s/>]|<[a-z]+\s+xmlns(?::\w+)?\s*=|xsi:schemalocation|<!--\s*#\s*(?:set|echo|exec|include|config|printenv|fsize|flastmod)\b|document\s*\.\s*(?:queryselector(?:all)?|getelementby\w+)\s*\(|\.textcontent\s*=|\.insertadjacenthtml\s*\("
     ),
     ("xss-event-handler-name", Xss, KEY, r"^\s*on[a-z]{4,}\s*="),
     (
         "xss-obfuscation",
         Xss,
         INJ,
-        r#"url\s*\(\s*['"]?\s*javascript|<\s*\w+\s*:\s*script|\bformaction\s*=|['"`]\s*on[a-z]{4,}\s*=|<(?:[a-z]\s){2,}[a-z]|<\??\s*import\s*implementation|\+adw-|\(!\[\]\+\[\]\)|!!\[\]|\[\]\[\(|\(\s*document\s*(?:/\*.*?\*/\s*)?\)\s*\[|\bsetinterval\s*\(|\bsettimeout\s*\(|\batob\s*\(|\xbc\s*/?\s*[a-z]+\s*\xbe|(?:v\s*b|j\s*a\s*v\s*a)\s*s\s*c\s*r\s*i\s*p\s*t\s*:\s*[:'"]|\bsrcdoc\s*=|\bsrcset\s*=\s*['"]?\s*javascript"#
+        r#"url\s*\(\s*['"]?\s*javascript|<\s*\w+\s*:\s*script|\bformaction\s*=|['"`]\s*on[a-z]{4,}\s*=|<(?:[a-z]\s){2,}[a-z]|<\??\s*import[^>]*implementation|\+adw-|\(!\[\]\+\[\]\)|!!\[\]|\[\]\[\(|\(\s*document\s*(?:/\*.*?\*/\s*)?\)\s*\[|\bsetinterval\s*\(|\bsettimeout\s*\(|\batob\s*\(|\xbc\s*/?\s*[a-z]+\s*\xbe|(?:v\s*b|j\s*a\s*v\s*a)\s*s\s*c\s*r\s*i\s*p\s*t\s*:\s*[:'"]|\bsrcdoc\s*=|\bsrcset\s*=\s*['"]?\s*javascript"#
     ),
     (
         "xss-js-tricks",
@@ -804,7 +804,7 @@ const RCE: &[Rule] = rules![
         "rce-sensitive-command",
         Rce,
         VALUES,
-        r"(?:^|[^\w.-])(?:cat|more|less|head|tail|nl|tac|strings|xxd|od)\s+(?:-\w+\s+)*(?:/etc/(?:passwd|shadow|hosts|group|issue)|/proc/|~/\.|\.\./|/var/log/|flag\b)|(?:^|[\s;|&`(])(?:uname\s+-a|id\s*;|whoami\s*;|ls\s+-la?\s|ping\s+-[cn]\s+\d|sleep\s+\d+\s*(?:;|&|\||$)|nslookup\s+\S+\.\S+|dig\s+\S+\.\S+|echo\s+\S+\s*(?:;|\||>)|printf\s+['\x22])"
+        r"(?:^|[^\w.-])(?:cat|more|less|head|tail|nl|tac|strings|xxd|od)\s+(?:-\w+\s+)*(?:/etc/(?:passwd|shadow|hosts|group|issue)|/proc/|~/\.|\.\./|/var/log/|flag\b)|(?:^|[\s;|&`(])(?:uname\s+-a|id\s*;|whoami\s*;|ls\s+-la?\s|ping(?:\.exe)?\s+-[cni]\s*\d|sleep\s+\d+\s*(?:;|&|\||$)|nslookup\s+\S+\.\S+|dig\s+\S+\.\S+|echo\s+\S+\s*(?:;|\||>)|printf\s+['\x22])"
     ),
 ];
 

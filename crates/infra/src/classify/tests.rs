@@ -131,6 +131,15 @@ fn attacks_by_class() {
             Class::Scanner,
         ),
         ("/wp-login.php", Class::Scanner),
+        // Found by the HttpParamsDataset holdout: blind command-injection probes (execution
+        // proved by a no-op in backticks, or by the delay of pinging the loopback N times),
+        // RSnake's XSS locator, a quote that closes a link, IE's HTML+TIME namespace.
+        ("/p?host=%60true%60", Class::Rce),
+        ("/p?host=%22%60false%60%22", Class::Rce),
+        ("/p?host=ping.exe%20-n%2031%20127.0.0.1", Class::Rce),
+        ("/p?host=ping%20-i%2030%20127.0.0.1", Class::Rce),
+        ("/s?q='';!--%22%3CXSS%3E=%26%7B()%7D", Class::Xss),
+        ("/s?q=%22http://x.example./%22%3Exss%3C/a%3E", Class::Xss),
     ];
     let mut wrong = Vec::new();
     for (t, c) in cases {
@@ -143,6 +152,13 @@ fn attacks_by_class() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // `<?` also reads as PHP's open tag, so XSS is one class of these, not the primary one.
+    for t in [
+        "/s?q=%3C%3Fxml:namespace%20prefix=%22t%22%20ns=%22urn:schemas-microsoft-com:time%22%3E",
+        "/s?q=%3C%3Fimport%20namespace=%22t%22%20implementation=%22%23default%23time2%22%3E",
+    ] {
+        assert!(req(t, "x").classes.contains(Class::Xss), "{t}");
+    }
 }
 
 #[test]
@@ -218,6 +234,10 @@ fn benign_requests() {
         "/s?q=(a)+(b)",
         "/s?q=dog+%7C+cat",
         "/s?q=it%27s+and+that%27s",
+        "/api/users?fields=id|name|email",
+        "/search?q=%22ping+pong%22+results",
+        "/search?q=she+said+%22hi%22+and+left",
+        "/search?q=ping+-+the+network+tool",
     ];
     let flagged: Vec<String> = benign
         .iter()
