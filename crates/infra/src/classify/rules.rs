@@ -276,7 +276,22 @@ const SQLI: &[Rule] = rules![
         "sqli-mssql-exec",
         Sqli,
         INJ,
-        r"\bexec(?:ute)?\s+(?:master\.|xp_|sp_|\(|@)"
+        r"\bexec(?:ute)?\s+(?:master\.|xp_|sp_|\(|@)|\bexec(?:ute)?\s*\(\s*@\w+\s*\)"
+    ),
+    (
+        // T-SQL that no form sends: a backup to a share, printing server variables.
+        "sqli-mssql-statement",
+        Sqli,
+        INJ,
+        r"\bbackup\s+(?:database|log)\s+\S+\s+to\s+disks?\s*=|\bprint\s+@@?\w+|\bselect\s+@\w+\s+as\s+\w+\s+into\b"
+    ),
+    (
+        // `' || pkg.fn('a', 'b') || '`: a string broken out of to concatenate a call (Oracle,
+        // PostgreSQL), and `' or (exists …)`, `; or 'a'='a'`.
+        "sqli-concat-call",
+        Sqli,
+        INJ,
+        r#"['"]\s*\|\|\s*[a-z_][\w$]*(?:\.[a-z_][\w$]*)*\s*\(|['"`)]\s*(?:or|and)\s*\(\s*exists\b|(?:^|[;'"])\s*or\s+'[^']*'\s*=\s*'"#
     ),
     (
         "sqli-procedure-analyse",

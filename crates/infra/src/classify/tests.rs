@@ -140,6 +140,12 @@ fn attacks_by_class() {
         ("/p?host=ping%20-i%2030%20127.0.0.1", Class::Rce),
         ("/s?q='';!--%22%3CXSS%3E=%26%7B()%7D", Class::Xss),
         ("/s?q=%22http://x.example./%22%3Exss%3C/a%3E", Class::Xss),
+        // Found by reading fuzzdb's misses: T-SQL's dynamic exec, a concatenated call.
+        (
+            "/item?id='%20%7C%7C%20myappadmin.adduser('admin',%20'newpass')%20%7C%7C%20'",
+            Class::Sqli,
+        ),
+        ("/item?id=';%20or%20'1'='1'", Class::Sqli),
     ];
     let mut wrong = Vec::new();
     for (t, c) in cases {
@@ -152,12 +158,20 @@ fn attacks_by_class() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    // `<?` also reads as PHP's open tag, so XSS is one class of these, not the primary one.
-    for t in [
-        "/s?q=%3C%3Fxml:namespace%20prefix=%22t%22%20ns=%22urn:schemas-microsoft-com:time%22%3E",
-        "/s?q=%3C%3Fimport%20namespace=%22t%22%20implementation=%22%23default%23time2%22%3E",
+    // `<?` also reads as PHP's open tag and `exec(` as PHP's call, so the class asked for is
+    // one class of these, not the primary one.
+    for (t, c) in [
+        (
+            "/s?q=%3C%3Fxml:namespace%20prefix=%22t%22%20ns=%22urn:schemas-microsoft-com:time%22%3E",
+            Class::Xss,
+        ),
+        (
+            "/s?q=%3C%3Fimport%20namespace=%22t%22%20implementation=%22%23default%23time2%22%3E",
+            Class::Xss,
+        ),
+        ("/item?id=0x77616974666f722064656c6179%20exec(@s)", Class::Sqli),
     ] {
-        assert!(req(t, "x").classes.contains(Class::Xss), "{t}");
+        assert!(req(t, "x").classes.contains(c), "{t}");
     }
 }
 
