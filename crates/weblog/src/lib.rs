@@ -223,12 +223,16 @@ pub fn read_blocks<E: From<ReadError>>(
     path: &Path,
     on_block: &mut dyn FnMut(LineBlock) -> Result<(), E>,
 ) -> Result<Digest, E> {
-    let source: Box<dyn Read> = if path.as_os_str() == "-" {
+    read_source_blocks(open(path)?, path, on_block)
+}
+
+/// `path`, or standard input for `-`.
+fn open(path: &Path) -> Result<Box<dyn Read>, ReadError> {
+    Ok(if path.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
         Box::new(std::fs::File::open(path).map_err(|e| ReadError::io(path, e))?)
-    };
-    read_source_blocks(source, path, on_block)
+    })
 }
 
 /// [`read_blocks`] on bytes from anywhere (a socket, a message, memory); `path` names the
@@ -390,12 +394,7 @@ pub fn read_file(
     on_record: &mut dyn FnMut(u64, Record<'_>, LineFormat),
     on_bad: &mut dyn FnMut(Quarantined),
 ) -> Result<(Digest, Counts), ReadError> {
-    let source: Box<dyn Read> = if path.as_os_str() == "-" {
-        Box::new(io::stdin())
-    } else {
-        Box::new(std::fs::File::open(path).map_err(|e| ReadError::io(path, e))?)
-    };
-    read_source(source, path, cfg, on_record, on_bad)
+    read_source(open(path)?, path, cfg, on_record, on_bad)
 }
 
 /// [`read_file`] on bytes from anywhere; `path` names the source in errors and quarantine.
