@@ -43,9 +43,20 @@ for t in "$@"; do
     mkdir -p "$work/$name" "$corpus" "$dir/artifacts/$name"
     echo "fuzz-campaign: $t ($runs runs)"
     start=$(date +%s)
-    if ! "$bin" "$work/$name" "$corpus" -runs="$runs" -timeout="$timeout" -rss_limit_mb=2048 \
+    # A signal (a campaign stopped to free the core) still keeps what was found: the fuzzer
+    # is interrupted, prints its stats, and the partial corpus is merged with a row saying so.
+    stopped=""
+    "$bin" "$work/$name" "$corpus" -runs="$runs" -timeout="$timeout" -rss_limit_mb=2048 \
         -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$dir/artifacts/$name/" \
-        >"$work/$name.log" 2>&1; then
+        >"$work/$name.log" 2>&1 &
+    fuzzer=$!
+    trap 'stopped=1; kill -TERM $fuzzer 2>/dev/null' INT TERM
+    status=0
+    wait $fuzzer || status=$?
+    # `wait` returns early when the trap runs; wait for the fuzzer itself to finish.
+    while kill -0 $fuzzer 2>/dev/null; do wait $fuzzer || status=$?; done
+    trap - INT TERM
+    if [ -z "$stopped" ] && [ "$status" -ne 0 ]; then
         tail -n 40 "$work/$name.log"
         echo "fuzz-campaign: $t CRASHED (the input is in $dir/artifacts/$name/)"
         exit 1
@@ -64,7 +75,11 @@ for t in "$@"; do
     rm -rf "$corpus" && mv "$work/$name.merged" "$corpus"
     files=$(ls "$corpus" | wc -l)
     printf '| %s | %s | %s | %s | %s | 0 | %s |\n' "$(date -u +%F)" "$t" \
-        "$commit" "$execs" "$secs" "$files" >>"$table"
+        "$commit" "${execs:-?}${stopped:+ (stopped)}" "$secs" "$files" >>"$table"
+    if [ -n "$stopped" ]; then
+        echo "fuzz-campaign: $t stopped after ${execs:-?} executions; corpus merged ($files files)"
+        exit 130
+    fi
     rm -rf "$work/$name"
     echo "fuzz-campaign: $t: $execs executions in $secs s, corpus $files files"
 done

@@ -68,6 +68,13 @@ pub const CONCENTRATION: f64 = 0.5;
 pub const SCALES: [usize; 4] = [1, 2, 4, 8];
 /// The background of a trace on a day is its use on this many days either side.
 pub const BACKGROUND_DAYS: i64 = 3;
+/// An order is used by members of one cluster: at least this share of the accounts that
+/// use it within the members' span of use…
+pub const ORDER_SHARE: f64 = 0.5;
+/// …within this span (ms): material handed out for posting at once.
+pub const ORDER_SPAN: i64 = 2 * DAY;
+/// An executor executed at least this many distinct orders.
+pub const MIN_ORDERS: u32 = 2;
 /// The median of the χ² distribution with one degree of freedom.
 const CHI2_1_MEDIAN: f64 = 0.454_936_423_119_572_8;
 
@@ -100,18 +107,35 @@ impl Default for CohortParams {
 pub struct Amplifier {
     pub account: u32,
     pub cluster: u32,
+    /// What it did: adopted campaign traces in campaign windows, or executed the core's orders.
+    pub kind: AmplifierKind,
     /// The campaign traces whose tests were rejected (`layer:key`), sorted.
     pub traces: Vec<String>,
     /// The days (days since the epoch, UTC) of its hours in those traces' windows, sorted.
     pub days: Vec<i64>,
     /// Of its strongest test: clock hours in which it posted the trace (`n`)…
+    /// (an executor: its posts carrying a sound, link or media)…
     pub hours: u32,
-    /// …of them in those traces' windows (`x`)…
+    /// …of them in those traces' windows (`x`)… (an executor: the distinct orders it
+    /// executed)…
     pub in_windows: u32,
     /// …and how many its own clock predicts there (`n·p`).
     pub expected: f64,
     pub p_value: f64,
     pub q_value: f64,
+}
+
+/// How an amplifier amplifies its cluster.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum AmplifierKind {
+    /// Posted the cluster's campaign traces in its campaign windows, again and again.
+    Adopter,
+    /// Posted the cluster's orders (sounds, links, media only its members use) while the
+    /// members posted them, far more often than chance.
+    Executor,
 }
 
 /// A cluster's campaign trace and its windows.
@@ -191,8 +215,31 @@ impl<'a> Items<'a> {
     }
 }
 
-/// Finds the amplifiers of `clusters`. `ingested.hits` may be in any order.
+/// Finds the amplifiers of `clusters`: the adopters (campaign traces in campaign windows)
+/// and the executors (the core's own sounds, links and media while the core posts them).
+/// An account that is both is reported once, as an adopter. `ingested.hits` may be in any
+/// order.
 pub fn amplifiers(ing: &Ingested, clusters: &[Cluster], p: &CohortParams) -> Cohorts {
+    let mut cohorts = adopters(ing, clusters, p);
+    let (executors, tested) = executors(ing, clusters, p);
+    cohorts.tested += tested;
+    let adopted: rustc_hash::FxHashSet<u32> =
+        cohorts.amplifiers.iter().map(|a| a.account).collect();
+    cohorts
+        .amplifiers
+        .extend(executors.into_iter().filter(|e| !adopted.contains(&e.account)));
+    cohorts.amplifiers.sort_by(|x, y| {
+        x.cluster
+            .cmp(&y.cluster)
+            .then(x.q_value.total_cmp(&y.q_value))
+            .then(x.account.cmp(&y.account))
+    });
+    cohorts
+}
+
+/// Step 1–3 of the module's description: accounts that adopt the campaign's traces in its
+/// campaign windows.
+fn adopters(ing: &Ingested, clusters: &[Cluster], p: &CohortParams) -> Cohorts {
     let table = &ing.table;
     let n_acc = table.n_accounts();
     let n_ev = table.len();
@@ -516,6 +563,7 @@ pub fn amplifiers(ing: &Ingested, clusters: &[Cluster], p: &CohortParams) -> Coh
         amplifiers.push(Amplifier {
             account,
             cluster,
+            kind: AmplifierKind::Adopter,
             traces,
             days,
             hours: t.n,
@@ -549,6 +597,209 @@ pub fn amplifiers(ing: &Ingested, clusters: &[Cluster], p: &CohortParams) -> Coh
         traces,
         tested,
     }
+}
+
+/// The executors of each cluster: accounts outside every cluster with a history that post
+/// the cluster's *orders* while its members post them, far more often than chance.
+///
+/// An order is a sound, link or media trace that at least `min_cohort` members of one
+/// cluster use, whose members' uses all fall within [`ORDER_SPAN`], and whose users within
+/// that span are at least [`ORDER_SHARE`] members of the cluster: material handed out for simultaneous
+/// posting. A hashtag or a text is no order (supporters write the campaign's tags and
+/// slogans on their own clock). An outside account executes an order when it posts it
+/// within the members' span of use. Of the account's `n` posts carrying a sound, link or
+/// media, `x` distinct orders of cluster C executed, against `p_C`, the share of all posts
+/// outside the clusters carrying those layers that execute one of C's orders:
+/// `P(Binomial(n, p_C) ≥ x)` for `x ≥ MIN_ORDERS`, the discrete step-up at `fdr` over
+/// every (account, cluster) pair with an execution. Returns the executors and the count of
+/// tests.
+fn executors(ing: &Ingested, clusters: &[Cluster], p: &CohortParams) -> (Vec<Amplifier>, u64) {
+    let table = &ing.table;
+    let n_acc = table.n_accounts();
+    if clusters.is_empty() || table.is_empty() {
+        return (Vec::new(), 0);
+    }
+    let mut cluster_of = vec![0u32; n_acc];
+    for c in clusters {
+        for &m in &c.members {
+            cluster_of[m as usize] = c.id;
+        }
+    }
+    let is_order_layer = |t: u32| {
+        matches!(
+            ing.traces.layer(t),
+            LayerKind::Sound | LayerKind::Url | LayerKind::Media
+        )
+    };
+    // (trace, account, time) of every use of those layers.
+    let mut uses: Vec<(u32, u32, i64)> = ing
+        .hits
+        .iter()
+        .filter(|h| is_order_layer(h.trace))
+        .map(|h| (h.trace, h.account, h.time))
+        .collect();
+    uses.sort_unstable();
+    uses.dedup();
+    // The orders: (trace, cluster, first and last use by a member).
+    let mut orders: FxHashMap<u32, (u32, i64, i64)> = FxHashMap::default();
+    let mut accounts: Vec<u32> = Vec::new();
+    for run in uses.chunk_by(|x, y| x.0 == y.0) {
+        accounts.clear();
+        accounts.extend(run.iter().map(|u| u.1));
+        accounts.dedup(); // sorted by account within a trace
+        let mut members: Vec<u32> = accounts
+            .iter()
+            .map(|&a| cluster_of[a as usize])
+            .filter(|&c| c != 0)
+            .collect();
+        members.sort_unstable();
+        let Some(best) = members.chunk_by(|x, y| x == y).max_by_key(|r| r.len()) else {
+            continue;
+        };
+        let (c, m) = (best[0], best.len());
+        if m < p.min_cohort as usize {
+            continue;
+        }
+        let member_times = run.iter().filter(|u| cluster_of[u.1 as usize] == c);
+        let lo = member_times.clone().map(|u| u.2).min().unwrap_or(0);
+        let hi = member_times.map(|u| u.2).max().unwrap_or(0);
+        // The cluster's own material in its span: later reuse by fans does not count.
+        let mut in_span: Vec<u32> = run
+            .iter()
+            .filter(|u| (lo..=hi).contains(&u.2))
+            .map(|u| u.1)
+            .collect();
+        in_span.dedup();
+        if hi - lo <= ORDER_SPAN && m as f64 >= ORDER_SHARE * in_span.len() as f64 {
+            orders.insert(run[0].0, (c, lo, hi));
+        }
+    }
+    if orders.is_empty() {
+        return (Vec::new(), 0);
+    }
+    // Per outside account: its posts carrying those layers (`n`), and per post the
+    // clusters whose orders it executes.
+    let mut active_days = vec![0u32; n_acc];
+    let mut last_day = vec![i64::MIN; n_acc];
+    for ev in 0..table.len() as u32 {
+        let a = table.account(ev) as usize;
+        let d = table.time(ev).div_euclid(DAY);
+        if d != last_day[a] {
+            last_day[a] = d;
+            active_days[a] += 1;
+        }
+    }
+    drop(last_day);
+    let mut post_layers: Vec<(u32, u32)> = ing // (event, trace)
+        .hits
+        .iter()
+        .filter(|h| cluster_of[h.account as usize] == 0 && is_order_layer(h.trace))
+        .map(|h| (h.event, h.trace))
+        .collect();
+    post_layers.sort_unstable();
+    post_layers.dedup();
+    let n_clusters = clusters.iter().map(|c| c.id).max().unwrap_or(0) as usize;
+    let mut executing_posts = vec![0u64; n_clusters + 1];
+    let mut posts = vec![0u32; n_acc];
+    let mut outside_posts = 0u64;
+    // (account, cluster, trace, time) of each execution.
+    let mut executions: Vec<(u32, u32, u32, i64)> = Vec::new();
+    let mut here: Vec<u32> = Vec::new();
+    for run in post_layers.chunk_by(|x, y| x.0 == y.0) {
+        let ev = run[0].0;
+        let (a, t) = (table.account(ev), table.time(ev));
+        outside_posts += 1;
+        posts[a as usize] += 1;
+        here.clear();
+        for &(_, trace) in run {
+            if let Some(&(c, lo, hi)) = orders.get(&trace) {
+                if (lo..=hi).contains(&t) {
+                    here.push(c);
+                    executions.push((a, c, trace, t));
+                }
+            }
+        }
+        here.sort_unstable();
+        here.dedup();
+        for &c in &here {
+            executing_posts[c as usize] += 1;
+        }
+    }
+    executions.sort_unstable();
+    let mut tests: Vec<Test> = Vec::new();
+    let mut keys: Vec<Vec<String>> = Vec::new();
+    for run in executions.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
+        let (a, c) = (run[0].0, run[0].1);
+        if active_days[a as usize] < p.min_active_days {
+            continue;
+        }
+        let n = posts[a as usize];
+        let prob = (executing_posts[c as usize] as f64 / outside_posts.max(1) as f64).min(1.0);
+        let mut traces: Vec<u32> = run.iter().map(|e| e.2).collect();
+        traces.dedup();
+        let x = (traces.len() as u32).min(n);
+        // Tarone: a pair that could not reach the rate with every post an order is left out.
+        if n < MIN_ORDERS || prob.powi(n as i32) > p.fdr {
+            continue;
+        }
+        let mut days: Vec<i64> = run.iter().map(|e| e.3.div_euclid(DAY)).collect();
+        days.sort_unstable();
+        days.dedup();
+        let p_value = if x >= MIN_ORDERS {
+            binomial_tail(n, x, prob)
+        } else {
+            1.0
+        };
+        tests.push(Test {
+            account: a,
+            cluster: c,
+            slot: 0,
+            days,
+            n,
+            x,
+            expected: f64::from(n) * prob,
+            p_value,
+            support: (1..=n).map(|k| binomial_tail(n, k, prob)).collect(),
+        });
+        let mut names: Vec<String> = traces
+            .iter()
+            .map(|&t| ing.traces.key(t).to_string())
+            .collect();
+        names.sort();
+        keys.push(names);
+    }
+    let tested = tests.len() as u64;
+    let q = discrete_bh(
+        &tests.iter().map(|t| t.p_value).collect::<Vec<_>>(),
+        &tests.iter().map(|t| t.support.clone()).collect::<Vec<_>>(),
+    );
+    // One cluster per account: its smallest q, then the smaller cluster id.
+    let mut rejected: Vec<usize> = (0..tests.len()).filter(|&k| q[k] <= p.fdr).collect();
+    rejected.sort_by(|&x, &y| {
+        (tests[x].account.cmp(&tests[y].account))
+            .then(q[x].total_cmp(&q[y]))
+            .then(tests[x].cluster.cmp(&tests[y].cluster))
+    });
+    rejected.dedup_by(|x, y| tests[*x].account == tests[*y].account);
+    let found = rejected
+        .into_iter()
+        .map(|k| {
+            let t = &tests[k];
+            Amplifier {
+                account: t.account,
+                cluster: t.cluster,
+                kind: AmplifierKind::Executor,
+                traces: keys[k].clone(),
+                days: t.days.clone(),
+                hours: t.n,
+                in_windows: t.x,
+                expected: t.expected,
+                p_value: t.p_value,
+                q_value: q[k],
+            }
+        })
+        .collect();
+    (found, tested)
 }
 
 struct Test {

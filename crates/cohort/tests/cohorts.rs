@@ -322,3 +322,112 @@ fn the_discrete_step_up_spends_nothing_on_tests_that_cannot_be_small() {
     let q = discrete_bh(&ps, &support);
     assert!(q[0] > 0.4, "{}", q[0]);
 }
+
+/// Posts as lockstep NDJSON: `(account, time, sound)`.
+fn sound_case(posts: &[(String, i64, String)]) -> Case {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for (i, (account, time, sound)) in posts.iter().enumerate() {
+        writeln!(
+            text,
+            r#"{{"id":"s{i}","account":"{account}","time":{time},"sound":"{sound}"}}"#
+        )
+        .unwrap();
+    }
+    let path = dir.path().join("posts.ndjson");
+    std::fs::write(&path, text).unwrap();
+    let layers = LayerKind::DEFAULT;
+    let ip = IngestParams {
+        memory: None,
+        layers: &layers,
+        annotate: None,
+        limits: Default::default(),
+    };
+    let (ingested, _) = ingest(
+        &[PathBuf::from(&path)],
+        &ip,
+        &lockstep_core::progress::Silent,
+        &mut |_| {},
+    )
+    .unwrap();
+    Case {
+        _dir: dir,
+        ingested,
+    }
+}
+
+#[test]
+fn accounts_that_execute_the_cores_orders_are_executors_and_late_fans_are_not() {
+    // The core posts six sounds of its own, each within two hours on one day: its orders.
+    // Ten accounts with organic histories post four of them while the core does (executors);
+    // forty fans post the same sounds days later, on their own clock, and thirty accounts
+    // post one order in its span once; 1,000 organic accounts post from 300 common sounds.
+    let mut rng = Rng(17);
+    let mut posts: Vec<(String, i64, String)> = Vec::new();
+    let core: Vec<String> = (0..20).map(|i| format!("core{i}")).collect();
+    let executors: Vec<String> = (0..10).map(|i| format!("exec{i}")).collect();
+    let fans: Vec<String> = (0..40).map(|i| format!("fan{i}")).collect();
+    let once: Vec<String> = (0..30).map(|i| format!("once{i}")).collect();
+    let order_days = [4i64, 9, 13, 18, 22, 27];
+    let order_at = |day: i64| START + day * DAY + 15 * 3600;
+    for (k, &day) in order_days.iter().enumerate() {
+        for name in &core {
+            let t = order_at(day) + rng.below(2 * 3600) as i64;
+            posts.push((name.clone(), t, format!("order{k}")));
+        }
+    }
+    let organic = |rng: &mut Rng, name: &str, posts: &mut Vec<(String, i64, String)>| {
+        for day in 0..DAYS {
+            for _ in 0..rng.below(3) {
+                let t = rng.daytime(day);
+                posts.push((name.to_string(), t, format!("common{}", rng.below(300))));
+            }
+        }
+    };
+    for i in 0..1000 {
+        organic(&mut rng, &format!("user{i}"), &mut posts);
+    }
+    for (i, name) in executors.iter().enumerate() {
+        organic(&mut rng, name, &mut posts);
+        for k in 0..4 {
+            let k = (i + k) % order_days.len();
+            let t = order_at(order_days[k]) + rng.below(2 * 3600) as i64;
+            posts.push((name.clone(), t, format!("order{k}")));
+        }
+    }
+    for name in &fans {
+        organic(&mut rng, name, &mut posts);
+        for (k, &day) in order_days.iter().enumerate() {
+            if rng.chance(0.5) {
+                let t = rng.daytime(day + 2);
+                posts.push((name.clone(), t, format!("order{k}")));
+            }
+        }
+    }
+    for (i, name) in once.iter().enumerate() {
+        organic(&mut rng, name, &mut posts);
+        let k = i % order_days.len();
+        let t = order_at(order_days[k]) + rng.below(2 * 3600) as i64;
+        posts.push((name.clone(), t, format!("order{k}")));
+    }
+    let c = sound_case(&posts);
+    let cluster = cluster_of(&c.ingested, &core);
+    let found = amplifiers(&c.ingested, &[cluster], &CohortParams::default());
+    let names: Vec<&str> = found
+        .amplifiers
+        .iter()
+        .map(|a| c.ingested.table.account_name(a.account))
+        .collect();
+    assert!(names.iter().all(|n| executors.iter().any(|e| e == n)), "{names:?}");
+    assert!(names.len() >= 8, "{names:?}");
+    for a in &found.amplifiers {
+        assert_eq!(a.kind, lockstep_cohort::AmplifierKind::Executor);
+        // Four executed; those just outside the core's own span of use do not count.
+        assert!((2..=4).contains(&a.in_windows), "{a:?}");
+        assert_eq!(a.traces.len(), a.in_windows as usize);
+        assert!(a.traces.iter().all(|t| t.starts_with("sound:order")));
+        assert!(f64::from(a.in_windows) > 3.0 * a.expected);
+        // The discrete step-up can give q below p: most pairs cannot reach so small a p.
+        assert!(a.q_value <= 0.05 && a.p_value <= 0.05, "{a:?}");
+    }
+}

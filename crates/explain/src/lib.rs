@@ -194,13 +194,20 @@ pub struct AmplifierFinding {
     #[serde(skip)]
     pub account_id: u32,
     pub account: String,
-    /// The campaign traces it posted inside their windows (`layer:key`).
+    /// `adopter`: campaign traces in campaign windows; `executor`: the cluster's orders
+    /// (sounds, links, media only its members use) while the members posted them.
+    pub kind: lockstep_cohort::AmplifierKind,
+    /// The campaign traces it posted inside their windows, or the orders it executed
+    /// (`layer:key`).
     pub traces: Vec<String>,
     /// The days of its posts in campaign windows.
     pub days: Vec<Day>,
-    /// Clock hours in which it posted the cluster's campaign traces…
+    /// Clock hours in which it posted the cluster's campaign traces (an executor: its posts
+    /// with a sound, link or media)…
     pub hours: u32,
-    /// …of them in the campaign windows, and how many its own clock predicts there.
+    /// …of them in the campaign windows (an executor: distinct orders executed), and how
+    /// many its own clock (an executor: the share of all such posts that execute the
+    /// cluster's orders) predicts.
     pub in_windows: u32,
     pub expected: f64,
     /// `P(Binomial(hours, expected/hours) ≥ in_windows)`, and its Benjamini–Hochberg q-value
@@ -212,6 +219,20 @@ pub struct AmplifierFinding {
 impl std::fmt::Display for AmplifierFinding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let days: Vec<String> = self.days.iter().map(|d| d.to_string()).collect();
+        if self.kind == lockstep_cohort::AmplifierKind::Executor {
+            return write!(
+                f,
+                "executed {} of the cluster's orders ({}) while its members posted them, on {} ({} of its {} posts with a sound, link or media, {:.2} expected by chance); p = {:.1e}, q = {:.1e}",
+                self.in_windows,
+                self.traces.join(", "),
+                days.join(", "),
+                self.in_windows,
+                self.hours,
+                self.expected,
+                self.p_value,
+                self.q_value
+            );
+        }
         write!(
             f,
             "posted {} in the cluster's campaign windows on {} ({} of {} hours with its campaign traces in windows, {:.2} expected from its own clock); p = {:.1e}, q = {:.1e}",
@@ -678,6 +699,7 @@ pub fn explain(
             .map(|a| AmplifierFinding {
                 account_id: a.account,
                 account: table.account_name(a.account).to_string(),
+                kind: a.kind,
                 traces: a.traces.clone(),
                 days: a.days.iter().map(|&d| Day(d)).collect(),
                 hours: a.hours,
