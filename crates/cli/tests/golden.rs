@@ -140,7 +140,7 @@ fn german_elections_case_is_byte_identical() {
         &[
             (
                 "accounts.csv",
-                "e9ae1f3fee3bc3fe8cda8bf3b685d4ad9164de68095a5ecd7f30a20cce1eb5d8",
+                "5b208c576b2c7e17117c5848f58eaef4ccc8db48d2eb94a4ca12024ae1526b24",
             ),
             (
                 "self_amplification.csv",
@@ -148,11 +148,11 @@ fn german_elections_case_is_byte_identical() {
             ),
             (
                 "stix.json",
-                "588b4c1b1592266bd97e90f5e7e622798c0a86e8cf64e2ee67f889e162913b1f",
+                "ea0c4a55b146563bd23c064bf2dd626c2ae37cd0e93441f196ff61cbf9720b13",
             ),
             (
                 "clusters.json",
-                "0b94152d8f354ba34a701ba5153cf8ecc8f55f17bd2c4a3be034f55478364493",
+                "1da59692937b5e5f08517c2acbf3e31a3da53d51d6543d7c80e7d7ac5bf63cbe",
             ),
             (
                 "edges.csv",
@@ -172,11 +172,11 @@ fn german_elections_case_is_byte_identical() {
             ),
             (
                 "report.html",
-                "7c4fce84bdab1675e069c11cebaf6d199a1ad7af080d79946e1fea20def36455",
+                "bc90f1845aa12d9b8fc79c4bfa15fe2f28bb1b2a2c65872a2bd94ce189674409",
             ),
             (
                 "manifest.json",
-                "605cc1b1bcad1e3d46238ff52b655fe7d9c641f564a1384203940764646507b3",
+                "947026423c745a49f220d86424f3b1c8212bd2fc4c4a780df4063f537847eb34",
             ),
         ],
     );

@@ -225,9 +225,11 @@ pub fn amplifiers(ing: &Ingested, clusters: &[Cluster], p: &CohortParams) -> Coh
     cohorts.tested += tested;
     let adopted: rustc_hash::FxHashSet<u32> =
         cohorts.amplifiers.iter().map(|a| a.account).collect();
-    cohorts
-        .amplifiers
-        .extend(executors.into_iter().filter(|e| !adopted.contains(&e.account)));
+    cohorts.amplifiers.extend(
+        executors
+            .into_iter()
+            .filter(|e| !adopted.contains(&e.account)),
+    );
     cohorts.amplifiers.sort_by(|x, y| {
         x.cluster
             .cmp(&y.cluster)

@@ -418,7 +418,10 @@ fn accounts_that_execute_the_cores_orders_are_executors_and_late_fans_are_not() 
         .iter()
         .map(|a| c.ingested.table.account_name(a.account))
         .collect();
-    assert!(names.iter().all(|n| executors.iter().any(|e| e == n)), "{names:?}");
+    assert!(
+        names.iter().all(|n| executors.iter().any(|e| e == n)),
+        "{names:?}"
+    );
     assert!(names.len() >= 8, "{names:?}");
     for a in &found.amplifiers {
         assert_eq!(a.kind, lockstep_cohort::AmplifierKind::Executor);
