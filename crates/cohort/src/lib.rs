@@ -882,7 +882,8 @@ pub fn find_windows(
         // every one gives the largest p-value below 1 it can attain (`attainable`), for the
         // discrete step-up.
         let mut attainable: Vec<f64> = Vec::new();
-        let mut found: Vec<(f64, usize, usize, usize)> = Vec::new(); // (p, trace, lo, hi)
+        // (p, trace, lo, hi, log-likelihood ratio)
+        let mut found: Vec<(f64, usize, usize, usize, f64)> = Vec::new();
         let bgs: Vec<Background> = counts
             .iter()
             .zip(&excluded)
@@ -936,7 +937,9 @@ pub fn find_windows(
                     if k < u64::from(p.min_cohort) || f64::from(kq) <= mean + 3.0 * mean.sqrt() {
                         continue;
                     }
-                    found.push((lockstep_graph::poisson_tail(mean, kq), t, lo, hi));
+                    let k = f64::from(kq);
+                    let llr = k * (k / mean.max(f64::MIN_POSITIVE)).ln() - (k - mean);
+                    found.push((lockstep_graph::poisson_tail(mean, kq), t, lo, hi, llr));
                 }
             }
         }
@@ -950,21 +953,27 @@ pub fn find_windows(
             w.clear();
         }
         // The windows: the minimal significant intervals (those holding no smaller one of
-        // the same trace), merged, with at least `min_cohort` distinct adopters each.
-        let mut sig: Vec<(usize, usize, usize)> = found
+        // the same trace), merged, with at least `min_cohort` distinct adopters each; the
+        // hours of larger ones that are themselves far in excess; and, as a scan statistic
+        // takes its clusters (Kulldorff), the significant intervals of largest likelihood
+        // ratio that overlap no larger-ratio one: a burst spread over a few hours is one
+        // window, not its peak hour.
+        let mut sig: Vec<(usize, usize, usize, f64)> = found
             .iter()
             .filter(|f| f.0 <= cut)
-            .map(|f| (f.1, f.2, f.3))
+            .map(|f| (f.1, f.2, f.3, f.4))
             .collect();
-        sig.sort_unstable();
+        sig.sort_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));
         for run in sig.chunk_by(|x, y| x.0 == y.0) {
-            for &(t, lo, hi) in run {
+            let mut strongest: Vec<(f64, usize, usize)> = Vec::new();
+            for &(t, lo, hi, llr) in run {
                 if distinct(t, lo, hi) < p.min_cohort as usize {
                     continue;
                 }
+                strongest.push((llr, lo, hi));
                 let holds_smaller = run
                     .iter()
-                    .any(|&(_, l, h)| l >= lo && h <= hi && (l, h) != (lo, hi));
+                    .any(|&(_, l, h, _)| l >= lo && h <= hi && (l, h) != (lo, hi));
                 if !holds_smaller {
                     windows[t].extend(lo..hi);
                     continue;
@@ -976,6 +985,15 @@ pub fn find_windows(
                     if k >= 2 && f64::from(k) >= e + 3.0 * e.sqrt() {
                         windows[t].push(h);
                     }
+                }
+            }
+            // Largest ratio first (then earliest, then shortest): total, so deterministic.
+            strongest.sort_by(|x, y| y.0.total_cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
+            let mut taken: Vec<(usize, usize)> = Vec::new();
+            for (_, lo, hi) in strongest {
+                if taken.iter().all(|&(l, h)| hi <= l || lo >= h) {
+                    taken.push((lo, hi));
+                    windows[run[0].0].extend(lo..hi);
                 }
             }
         }
