@@ -152,7 +152,7 @@ fn german_elections_case_is_byte_identical() {
             ),
             (
                 "clusters.json",
-                "1da59692937b5e5f08517c2acbf3e31a3da53d51d6543d7c80e7d7ac5bf63cbe",
+                "de4413b154a01904de68c30c8c78079e8625c7f5741551943d3cf624c97ca952",
             ),
             (
                 "edges.csv",
@@ -172,11 +172,11 @@ fn german_elections_case_is_byte_identical() {
             ),
             (
                 "report.html",
-                "bc90f1845aa12d9b8fc79c4bfa15fe2f28bb1b2a2c65872a2bd94ce189674409",
+                "4071e0a6491c582862eff1b383d1875c897fdacf5b02d2b485ddbb8682af3d9c",
             ),
             (
                 "manifest.json",
-                "947026423c745a49f220d86424f3b1c8212bd2fc4c4a780df4063f537847eb34",
+                "3f7a7970337c555d474e4e740326afa36c3f3544907cf99944d94e9102af8e4d",
             ),
         ],
     );

@@ -20,9 +20,11 @@
 //!    whichever is higher, spread over the hours as all activity is; its overdispersion (quasi-Poisson, from the trace's own disjoint intervals) is
 //!    divided out. Every interval of 1, 2, 4 and 8 hours is tested (Poisson); the discrete
 //!    Benjamini–Hochberg step-up ([`discrete_bh`]) over all of them at `fdr`. The windows are
-//!    the minimal significant intervals (holding no smaller significant one) and the hours of
-//!    larger ones that are themselves far in excess, with at least `min_cohort` distinct
-//!    accounts each. Twice: the second background leaves out the first windows. A popular
+//!    the minimal significant intervals (holding no smaller significant one), the hours of
+//!    larger ones that are themselves far in excess, and — as a scan statistic takes its
+//!    clusters — the significant intervals of largest likelihood ratio that overlap no
+//!    stronger one (a brief posted over four hours is one window, not its peak hour), with
+//!    at least `min_cohort` distinct accounts each. Twice: the second background leaves out the first windows. A popular
 //!    trace used by thousands over weeks has a high background and no windows.
 //! 3. **Amplifiers**: for every account outside the clusters with at least
 //!    `min_active_days` active days, and every campaign trace it used: of the clock hours in
