@@ -434,3 +434,29 @@ fn accounts_that_execute_the_cores_orders_are_executors_and_late_fans_are_not() 
         assert!(a.q_value <= 0.05 && a.p_value <= 0.05, "{a:?}");
     }
 }
+
+#[test]
+fn a_brief_posted_over_four_hours_is_one_window_not_its_peak_hour() {
+    // Steady use of ~20 an hour; on day 6 a cohort adds 12 an hour for four hours and 10
+    // more in its busiest hour. No hour but the peak is far in excess alone; the four hours
+    // together are the strongest interval, and all of them are the window.
+    let hours = 240;
+    let activity = vec![1000u64; hours];
+    let day_of_hour: Vec<usize> = (0..hours).map(|h| h / 24).collect();
+    let mut rng = Rng(9);
+    let mut burst: Vec<u32> = (0..hours).map(|_| 15 + rng.below(11) as u32).collect();
+    let start = 6 * 24 + 14;
+    for k in &mut burst[start..start + 4] {
+        *k += 12;
+    }
+    burst[start + 1] += 10;
+    let (w, _) = find_windows(
+        &[burst],
+        &activity,
+        &day_of_hour,
+        &CohortParams::default(),
+        |_, _, _| 100,
+    );
+    assert!((start..start + 4).all(|h| w[0].contains(&h)), "{:?}", w[0]);
+    assert!(w[0].len() <= 6, "{:?}", w[0]);
+}
