@@ -965,7 +965,7 @@ pub fn find_windows(
             .filter(|f| f.0 <= cut)
             .map(|f| (f.1, f.2, f.3, f.4))
             .collect();
-        sig.sort_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));
+        sig.sort_by_key(|x| (x.0, x.1, x.2));
         for run in sig.chunk_by(|x, y| x.0 == y.0) {
             let mut strongest: Vec<(f64, usize, usize)> = Vec::new();
             for &(t, lo, hi, llr) in run {
