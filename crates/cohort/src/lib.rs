@@ -222,8 +222,12 @@ impl<'a> Items<'a> {
 /// An account that is both is reported once, as an adopter. `ingested.hits` may be in any
 /// order.
 pub fn amplifiers(ing: &Ingested, clusters: &[Cluster], p: &CohortParams) -> Cohorts {
-    let mut cohorts = adopters(ing, clusters, p);
-    let (executors, tested) = executors(ing, clusters, p);
+    if clusters.is_empty() || ing.table.is_empty() {
+        return Cohorts::default();
+    }
+    let acc = Accounts::new(ing, clusters);
+    let mut cohorts = adopters(ing, clusters, &acc, p);
+    let (executors, tested) = executors(ing, clusters, &acc, p);
     cohorts.tested += tested;
     let adopted: rustc_hash::FxHashSet<u32> =
         cohorts.amplifiers.iter().map(|a| a.account).collect();
@@ -241,22 +245,48 @@ pub fn amplifiers(ing: &Ingested, clusters: &[Cluster], p: &CohortParams) -> Coh
     cohorts
 }
 
+/// What both tests need of every account: its cluster (0: none) and its active days.
+struct Accounts {
+    cluster_of: Vec<u32>,
+    active_days: Vec<u32>,
+}
+
+impl Accounts {
+    fn new(ing: &Ingested, clusters: &[Cluster]) -> Accounts {
+        let table = &ing.table;
+        let n_acc = table.n_accounts();
+        let mut cluster_of = vec![0u32; n_acc];
+        for c in clusters {
+            for &m in &c.members {
+                cluster_of[m as usize] = c.id;
+            }
+        }
+        let mut active_days = vec![0u32; n_acc];
+        let mut last_day = vec![i64::MIN; n_acc];
+        for ev in 0..table.len() as u32 {
+            let a = table.account(ev) as usize;
+            let d = table.time(ev).div_euclid(DAY);
+            if d != last_day[a] {
+                // Events are in time order (ingest's canonical order), so a day is met once.
+                last_day[a] = d;
+                active_days[a] += 1;
+            }
+        }
+        Accounts {
+            cluster_of,
+            active_days,
+        }
+    }
+}
+
 /// Step 1–3 of the module's description: accounts that adopt the campaign's traces in its
 /// campaign windows.
-fn adopters(ing: &Ingested, clusters: &[Cluster], p: &CohortParams) -> Cohorts {
+fn adopters(ing: &Ingested, clusters: &[Cluster], acc: &Accounts, p: &CohortParams) -> Cohorts {
     let table = &ing.table;
     let n_acc = table.n_accounts();
     let n_ev = table.len();
-    if clusters.is_empty() || n_ev == 0 {
-        return Cohorts::default();
-    }
     let items = Items::new(ing);
-    let mut cluster_of = vec![0u32; n_acc];
-    for c in clusters {
-        for &m in &c.members {
-            cluster_of[m as usize] = c.id;
-        }
-    }
+    let (cluster_of, active_days) = (&acc.cluster_of[..], &acc.active_days[..]);
     let n_clusters = clusters.iter().map(|c| c.id).max().unwrap_or(0) as usize;
     let size_of = {
         let mut s = vec![0usize; n_clusters + 1];
@@ -273,19 +303,9 @@ fn adopters(ing: &Ingested, clusters: &[Cluster], p: &CohortParams) -> Cohorts {
     let n_hours = (h1 - h0 + 1) as usize;
     let hour = |ev: u32| (table.time(ev).div_euclid(HOUR) - h0) as usize;
     let mut activity = vec![0u64; n_hours];
-    let mut active_days = vec![0u32; n_acc];
-    let mut last_day = vec![i64::MIN; n_acc];
     for ev in 0..n_ev as u32 {
         activity[hour(ev)] += 1;
-        let a = table.account(ev) as usize;
-        let d = table.time(ev).div_euclid(DAY);
-        if d != last_day[a] {
-            // Events are in time order (ingest's canonical order), so a day is met once.
-            last_day[a] = d;
-            active_days[a] += 1;
-        }
     }
-    drop(last_day);
 
     // 1. The clusters' own traces: (cluster, item, member) once each.
     let mut member_use: Vec<(u32, u32, u32)> = Vec::new();
@@ -311,7 +331,7 @@ fn adopters(ing: &Ingested, clusters: &[Cluster], p: &CohortParams) -> Cohorts {
         }
     }
     drop(member_use);
-    let outside_users = users_outside(&items, table, &cluster_of, &own_candidates);
+    let outside_users = users_outside(&items, table, cluster_of, &own_candidates);
     let mut own: Vec<(u32, u32)> = Vec::new(); // (cluster, item)
     let n_outside = n_acc - cluster_of.iter().filter(|&&c| c != 0).count();
     for &(c, i, m) in &own_candidates {
@@ -617,18 +637,15 @@ fn adopters(ing: &Ingested, clusters: &[Cluster], p: &CohortParams) -> Cohorts {
 /// `P(Binomial(n, p_C) ≥ x)` for `x ≥ MIN_ORDERS`, the discrete step-up at `fdr` over
 /// every (account, cluster) pair with an execution. Returns the executors and the count of
 /// tests.
-fn executors(ing: &Ingested, clusters: &[Cluster], p: &CohortParams) -> (Vec<Amplifier>, u64) {
+fn executors(
+    ing: &Ingested,
+    clusters: &[Cluster],
+    acc: &Accounts,
+    p: &CohortParams,
+) -> (Vec<Amplifier>, u64) {
     let table = &ing.table;
     let n_acc = table.n_accounts();
-    if clusters.is_empty() || table.is_empty() {
-        return (Vec::new(), 0);
-    }
-    let mut cluster_of = vec![0u32; n_acc];
-    for c in clusters {
-        for &m in &c.members {
-            cluster_of[m as usize] = c.id;
-        }
-    }
+    let (cluster_of, active_days) = (&acc.cluster_of[..], &acc.active_days[..]);
     let is_order_layer = |t: u32| {
         matches!(
             ing.traces.layer(t),
@@ -683,17 +700,6 @@ fn executors(ing: &Ingested, clusters: &[Cluster], p: &CohortParams) -> (Vec<Amp
     }
     // Per outside account: its posts carrying those layers (`n`), and per post the
     // clusters whose orders it executes.
-    let mut active_days = vec![0u32; n_acc];
-    let mut last_day = vec![i64::MIN; n_acc];
-    for ev in 0..table.len() as u32 {
-        let a = table.account(ev) as usize;
-        let d = table.time(ev).div_euclid(DAY);
-        if d != last_day[a] {
-            last_day[a] = d;
-            active_days[a] += 1;
-        }
-    }
-    drop(last_day);
     let mut post_layers: Vec<(u32, u32)> = ing // (event, trace)
         .hits
         .iter()

@@ -40,19 +40,9 @@ struct Case {
     ingested: Ingested,
 }
 
-/// Posts as lockstep NDJSON: `(account, time, hashtags)`.
-fn case(posts: &[(String, i64, Vec<&str>)]) -> Case {
+/// Lockstep NDJSON text, ingested from a file of its own.
+fn ingested(text: String) -> Case {
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::new();
-    for (i, (account, time, tags)) in posts.iter().enumerate() {
-        let tags: Vec<String> = tags.iter().map(|t| format!("\"{t}\"")).collect();
-        writeln!(
-            text,
-            r#"{{"id":"p{i}","account":"{account}","time":{time},"hashtags":[{}]}}"#,
-            tags.join(",")
-        )
-        .unwrap();
-    }
     let path = dir.path().join("posts.ndjson");
     std::fs::write(&path, text).unwrap();
     let layers = LayerKind::DEFAULT;
@@ -73,6 +63,21 @@ fn case(posts: &[(String, i64, Vec<&str>)]) -> Case {
         _dir: dir,
         ingested,
     }
+}
+
+/// Posts as lockstep NDJSON: `(account, time, hashtags)`.
+fn case(posts: &[(String, i64, Vec<&str>)]) -> Case {
+    let mut text = String::new();
+    for (i, (account, time, tags)) in posts.iter().enumerate() {
+        let tags: Vec<String> = tags.iter().map(|t| format!("\"{t}\"")).collect();
+        writeln!(
+            text,
+            r#"{{"id":"p{i}","account":"{account}","time":{time},"hashtags":[{}]}}"#,
+            tags.join(",")
+        )
+        .unwrap();
+    }
+    ingested(text)
 }
 
 fn cluster_of(ing: &Ingested, names: &[String]) -> Cluster {
@@ -325,7 +330,6 @@ fn the_discrete_step_up_spends_nothing_on_tests_that_cannot_be_small() {
 
 /// Posts as lockstep NDJSON: `(account, time, sound)`.
 fn sound_case(posts: &[(String, i64, String)]) -> Case {
-    let dir = tempfile::tempdir().unwrap();
     let mut text = String::new();
     for (i, (account, time, sound)) in posts.iter().enumerate() {
         writeln!(
@@ -334,26 +338,7 @@ fn sound_case(posts: &[(String, i64, String)]) -> Case {
         )
         .unwrap();
     }
-    let path = dir.path().join("posts.ndjson");
-    std::fs::write(&path, text).unwrap();
-    let layers = LayerKind::DEFAULT;
-    let ip = IngestParams {
-        memory: None,
-        layers: &layers,
-        annotate: None,
-        limits: Default::default(),
-    };
-    let (ingested, _) = ingest(
-        &[PathBuf::from(&path)],
-        &ip,
-        &lockstep_core::progress::Silent,
-        &mut |_| {},
-    )
-    .unwrap();
-    Case {
-        _dir: dir,
-        ingested,
-    }
+    ingested(text)
 }
 
 #[test]
