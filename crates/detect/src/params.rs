@@ -147,6 +147,7 @@ impl ReadParams {
             max_document_bytes: self.max_document_bytes,
             max_json_depth: self.max_json_depth,
             max_expansion: self.max_expansion,
+            expansion_floor: ReadLimits::default().expansion_floor,
             fifo_wait: std::time::Duration::try_from_secs_f64(self.fifo_wait_s)
                 .unwrap_or(std::time::Duration::MAX),
         }

@@ -143,6 +143,8 @@ pub fn analyse(
         return Err(InfraError::Usage("no input files".into()));
     }
     let mut cfg = lockstep_weblog::Config::default();
+    cfg.limits.max_line = p.max_line_bytes;
+    cfg.limits.read.max_expansion = p.max_expansion;
     for c in &p.trusted_proxies {
         cfg.trusted_proxies
             .push(lockstep_weblog::parse_cidr(c).ok_or_else(|| {

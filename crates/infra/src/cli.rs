@@ -131,6 +131,13 @@ pub struct AnalyseArgs {
     /// Soft memory budget in MiB for the sweep's pair store.
     #[arg(long, default_value_t = d().memory_mib)]
     pub memory_mib: u64,
+    /// Longest log line parsed, in bytes; longer lines are quarantined unread.
+    #[arg(long, value_name = "BYTES", default_value_t = d().max_line_bytes, value_parser = at_least_one)]
+    pub max_line_bytes: usize,
+    /// A gzip/zstd input that expands more than this many times (past 64 MiB) is refused as
+    /// a decompression bomb; `0` turns the check off.
+    #[arg(long, value_name = "RATIO", default_value_t = d().max_expansion)]
+    pub max_expansion: u64,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -193,6 +200,8 @@ impl AnalyseArgs {
             syslog_year: self.syslog_year,
             mmdb: self.mmdb.clone(),
             memory_mib: self.memory_mib,
+            max_line_bytes: self.max_line_bytes,
+            max_expansion: self.max_expansion,
         })
     }
 }
@@ -285,4 +294,11 @@ pub fn render_outcome(o: &Outcome, out: &std::path::Path) -> String {
     }
     let _ = writeln!(s, "case written to {}", out.display());
     s
+}
+
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(v) if v >= 1 => Ok(v),
+        _ => Err(format!("must be a whole number ≥ 1, got {s:?}")),
+    }
 }

@@ -315,7 +315,7 @@ pub fn read_all(
         let (tx, rx) = std::sync::mpsc::sync_channel::<lockstep_weblog::LineBlock>(3);
         let digest = std::thread::scope(|s| -> Result<lockstep_weblog::Digest, InfraError> {
             let reader = s.spawn(move || {
-                lockstep_weblog::read_blocks::<InfraError>(path, &mut |b| {
+                lockstep_weblog::read_blocks::<InfraError>(path, &cfg.limits, &mut |b| {
                     tx.send(b)
                         .map_err(|_| InfraError::Internal("parser stopped".into()))
                 })
@@ -343,7 +343,7 @@ pub fn read_all(
                                     head,
                                 } => Item::Bad(
                                     number,
-                                    lockstep_weblog::too_long_reason(bytes),
+                                    lockstep_weblog::too_long_reason(bytes, cfg.limits.max_line),
                                     head.to_vec(),
                                 ),
                             })

@@ -68,6 +68,11 @@ pub struct Params {
     pub mmdb: Vec<std::path::PathBuf>,
     /// Soft memory budget (MiB) for the sweep's pair store.
     pub memory_mib: u64,
+    /// Longest log line parsed, in bytes; longer ones are quarantined unread.
+    pub max_line_bytes: usize,
+    /// Largest decompressed-to-compressed ratio of a gzip/zstd input past 64 MiB of content
+    /// (a decompression bomb is refused); `0` turns the check off.
+    pub max_expansion: u64,
 }
 
 impl Default for Params {
@@ -98,6 +103,8 @@ impl Default for Params {
             syslog_year: None,
             mmdb: Vec::new(),
             memory_mib: 3072,
+            max_line_bytes: lockstep_weblog::MAX_LINE,
+            max_expansion: lockstep_weblog::Limits::default().read.max_expansion,
         }
     }
 }

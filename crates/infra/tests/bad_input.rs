@@ -21,6 +21,28 @@ fn counts(case: &Path) -> serde_json::Value {
 }
 
 #[test]
+fn the_line_limit_is_a_parameter_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("access.log");
+    let long = format!("{OK} {}", "y".repeat(200));
+    std::fs::write(&p, format!("{OK}\n{long}\n{OK}\n")).unwrap();
+    let params = Params {
+        max_line_bytes: OK.len() + 10,
+        ..Params::default()
+    };
+    let case = dir.path().join("case");
+    let o = infra(&[p], &case, &params).expect("infra");
+    assert_eq!((o.read, o.accepted, o.quarantined), (3, 2, 1));
+    let q = std::fs::read_to_string(case.join("quarantine.ndjson")).unwrap();
+    let want = format!("longer than {} (limit max_line_bytes)", OK.len() + 10);
+    assert!(q.contains(&want) && q.contains("\"line\":2"), "{q}");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(case.join("manifest.json")).unwrap()).unwrap();
+    let recorded = &m["parameters"]["max_line_bytes"];
+    assert_eq!(recorded, OK.len() + 10, "{}", m["parameters"]);
+}
+
+#[test]
 fn mixed_long_ipv6_zone_and_invalid_utf8() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("mixed.log");

@@ -5,6 +5,7 @@ use std::io::{self, BufRead, BufReader, Read};
 
 use std::rc::Rc;
 
+use crate::ReadLimits;
 use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
 use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
 use sha2::{Digest, Sha256};
@@ -108,7 +109,7 @@ pub fn decode<'a, R: Read + 'a>(raw: R) -> io::Result<Box<dyn BufRead + 'a>> {
 /// [`decode`] within the given limits.
 pub fn decode_with<'a, R: Read + 'a>(
     raw: R,
-    limits: &crate::ReadLimits,
+    limits: &ReadLimits,
 ) -> io::Result<Box<dyn BufRead + 'a>> {
     // The magic bytes are gathered first: a pipe may deliver them one at a time.
     let mut raw = raw;
@@ -136,21 +137,21 @@ pub fn decode_with<'a, R: Read + 'a>(
         inner: buf,
         count: compressed.clone(),
     };
-    fn guard<R>(name: &'static str, inner: R, c: Rc<Cell<u64>>, ratio: u64) -> Guard<R> {
+    fn guard<R>(name: &'static str, inner: R, c: Rc<Cell<u64>>, l: &ReadLimits) -> Guard<R> {
         Guard {
             inner,
             name,
             out: 0,
             compressed: c,
-            ratio,
+            ratio: l.max_expansion,
+            floor: l.expansion_floor,
         }
     }
-    let ratio = limits.max_expansion;
     Ok(if gzip {
-        let gz = guard("gzip", Gzip::new(counted), compressed, ratio);
+        let gz = guard("gzip", Gzip::new(counted), compressed, limits);
         Box::new(BufReader::with_capacity(BUF_SIZE, gz))
     } else if zstd {
-        let zst = guard("zstd", Zstd::new(counted), compressed, ratio);
+        let zst = guard("zstd", Zstd::new(counted), compressed, limits);
         Box::new(BufReader::with_capacity(BUF_SIZE, zst))
     } else {
         Box::new(counted.inner)
@@ -263,10 +264,6 @@ impl<R: BufRead> BufRead for Consumed<R> {
     }
 }
 
-/// Content past which the expansion ratio is checked: small files of repeated rows may
-/// compress far better than real exports without being a danger.
-const EXPANSION_FLOOR: u64 = 64 << 20;
-
 /// Refuses a decompressed stream that grows past `ratio` times the compressed bytes read:
 /// a decompression bomb costs time even when no record is kept whole.
 struct Guard<R> {
@@ -275,6 +272,7 @@ struct Guard<R> {
     out: u64,
     compressed: Rc<Cell<u64>>,
     ratio: u64,
+    floor: u64,
 }
 
 impl<R: Read> Read for Guard<R> {
@@ -282,7 +280,7 @@ impl<R: Read> Read for Guard<R> {
         let n = self.inner.read(buf)?;
         self.out += n as u64;
         let compressed = self.compressed.get().max(1);
-        if self.ratio > 0 && self.out > EXPANSION_FLOOR && self.out / compressed >= self.ratio {
+        if self.ratio > 0 && self.out > self.floor && self.out / compressed >= self.ratio {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(

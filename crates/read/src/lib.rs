@@ -136,10 +136,14 @@ pub struct ReadLimits {
     /// the chats in chats of a streamed Telegram export. Default 128.
     pub max_json_depth: usize,
     /// Largest ratio of decompressed to compressed size a gzip or zstd stream may reach once
-    /// past 64 MiB of content; beyond it the file is refused as a likely decompression bomb.
+    /// past `expansion_floor` of content; beyond it the file is refused as a likely decompression bomb.
     /// Real exports compress 5–30 times; gzip cannot pass about 1032. `0` turns it off.
     /// Default 1000.
     pub max_expansion: u64,
+    /// Content a gzip or zstd stream may reach before `max_expansion` is checked: small
+    /// files of repeated rows compress far better than real exports without being a danger.
+    /// Default 64 MiB.
+    pub expansion_floor: u64,
     /// How long [`read_file_with`] waits for a named pipe (FIFO) to get a writer and data
     /// before giving up; once data flows it reads to the end. Default 30 s.
     pub fifo_wait: Duration,
@@ -153,6 +157,7 @@ impl Default for ReadLimits {
             max_document_bytes: 1 << 30,
             max_json_depth: 128,
             max_expansion: 1000,
+            expansion_floor: 64 << 20,
             fifo_wait: Duration::from_secs(30),
         }
     }

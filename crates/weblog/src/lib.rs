@@ -5,7 +5,7 @@
 //! The format is recognised per line, from content ([`parse_line`]), so one file may mix
 //! formats (a syslog collector's output). Files are plain, gzip or zstd (by magic bytes,
 //! through `lockstep_read::decode`) or standard input (`-`). [`read_blocks`] streams a file
-//! as blocks of whole lines for parallel parsing; lines longer than [`MAX_LINE`] are cut out
+//! as blocks of whole lines for parallel parsing; lines longer than [`Limits::max_line`] are cut out
 //! and reported, never buffered. [`read_file`] is the sequential reader built on both, with
 //! the accounting `read = accepted + quarantined`.
 //!
@@ -25,11 +25,9 @@ use std::io::{self, BufRead, Read};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-/// Longest line parsed (1 MiB): longer ones are quarantined unread (a request line is at
-/// most a few KB; an audit record with bodies, rarely more than 100 KB).
+/// Default longest line parsed (1 MiB): longer ones are quarantined unread (a request line
+/// is at most a few KB; an audit record with bodies, rarely more than 100 KB).
 pub const MAX_LINE: usize = 1 << 20;
-/// Bytes handed over per block.
-const BLOCK: usize = 4 << 20;
 /// How much of the start is checked for binary content.
 const SNIFF: usize = 8192;
 /// Longest raw text kept with a quarantined line, in characters.
@@ -41,6 +39,31 @@ pub struct Config {
     /// Proxies (address, prefix length) whose X-Forwarded-For is believed: the client is the
     /// right-most address in the list that is not one of them. Empty: the peer is the client.
     pub trusted_proxies: Vec<(IpAddr, u8)>,
+    pub limits: Limits,
+}
+
+/// What the block reader holds at most: one adversary's file cannot take unbounded memory or
+/// time, and what it exceeds is named in the quarantine or the error.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Longest line parsed; longer ones are quarantined unread. Default [`MAX_LINE`].
+    pub max_line: usize,
+    /// Bytes of whole lines per block handed to the parser (memory in flight is a few
+    /// blocks). Default 4 MiB.
+    pub block_bytes: usize,
+    /// Decompression limits (a gzip or zstd bomb is refused): `max_expansion` and
+    /// `expansion_floor` apply.
+    pub read: lockstep_read::ReadLimits,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_line: MAX_LINE,
+            block_bytes: 4 << 20,
+            read: lockstep_read::ReadLimits::default(),
+        }
+    }
 }
 
 impl Config {
@@ -159,7 +182,7 @@ pub struct LineBlock {
     pub bytes: Vec<u8>,
     /// Line number (1-based) of the first line in `bytes`.
     pub first_line: u64,
-    /// Lines longer than [`MAX_LINE`] that were cut out before this block: (line, bytes,
+    /// Lines longer than [`Limits::max_line`] that were cut out before this block: (line, bytes,
     /// their first bytes).
     pub too_long: Vec<(u64, u64, Vec<u8>)>,
 }
@@ -200,7 +223,7 @@ impl LineBlock {
 pub enum Line<'a> {
     /// Line number and content.
     Text(u64, &'a [u8]),
-    /// A line longer than [`MAX_LINE`]: its number, length and first bytes.
+    /// A line longer than [`Limits::max_line`]: its number, length and first bytes.
     TooLong {
         number: u64,
         bytes: u64,
@@ -221,9 +244,10 @@ pub struct Digest {
 /// the read with an error of its own.
 pub fn read_blocks<E: From<ReadError>>(
     path: &Path,
+    limits: &Limits,
     on_block: &mut dyn FnMut(LineBlock) -> Result<(), E>,
 ) -> Result<Digest, E> {
-    read_source_blocks(open(path)?, path, on_block)
+    read_source_blocks(open(path)?, path, limits, on_block)
 }
 
 /// `path`, or standard input for `-`.
@@ -240,11 +264,13 @@ fn open(path: &Path) -> Result<Box<dyn Read>, ReadError> {
 pub fn read_source_blocks<E: From<ReadError>>(
     source: Box<dyn Read + '_>,
     path: &Path,
+    limits: &Limits,
     on_block: &mut dyn FnMut(LineBlock) -> Result<(), E>,
 ) -> Result<Digest, E> {
     let mut raw = lockstep_read::Hashing::new(source);
     {
-        let mut stream = lockstep_read::decode(&mut raw).map_err(|e| ReadError::io(path, e))?;
+        let mut stream = lockstep_read::decode_with(&mut raw, &limits.read)
+            .map_err(|e| ReadError::io(path, e))?;
         let head = stream.fill_buf().map_err(|e| ReadError::io(path, e))?;
         let head = &head[..head.len().min(SNIFF)];
         let binary = head.contains(&0)
@@ -256,7 +282,7 @@ pub fn read_source_blocks<E: From<ReadError>>(
             }
             .into());
         }
-        stream_lines(&mut stream, path, on_block)?;
+        stream_lines(&mut stream, path, limits, on_block)?;
     }
     io::copy(&mut raw, &mut io::sink()).map_err(|e| ReadError::io(path, e))?;
     let (sha256, bytes) = raw.finish().map_err(|e| ReadError::io(path, e))?;
@@ -277,12 +303,15 @@ fn looks_binary(head: &[u8]) -> bool {
 fn stream_lines<E: From<ReadError>>(
     stream: &mut dyn BufRead,
     path: &Path,
+    limits: &Limits,
     on_block: &mut dyn FnMut(LineBlock) -> Result<(), E>,
 ) -> Result<(), E> {
-    let count = |b: &[u8]| memchr::memchr_iter(b'\n', b).count() as u64;
-    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + (1 << 20));
-    // The pending block: lines from `first`, long lines cut out of it, then `buf`.
-    let mut first = 1u64;
+    let (max_line, block_bytes) = (limits.max_line.max(1), limits.block_bytes.max(1));
+    let head_of = |line: &[u8]| line[..RAW_CHARS.min(line.len())].to_vec();
+    let mut buf: Vec<u8> = Vec::with_capacity(block_bytes.saturating_add(max_line).min(8 << 20));
+    // The pending block: lines from `first`, long lines cut out of it, then `buf`, of which
+    // `lines` are complete and the rest, from `tail`, is the start of the next line.
+    let (mut first, mut lines, mut tail) = (1u64, 0u64, 0usize);
     let mut too_long: Vec<(u64, u64, Vec<u8>)> = Vec::new();
     // A long line being skipped: its number, length so far and first bytes.
     let mut skipping: Option<(u64, u64, Vec<u8>)> = None;
@@ -306,27 +335,40 @@ fn stream_lines<E: From<ReadError>>(
             }
             continue;
         }
+        let mut at = buf.len();
         buf.extend_from_slice(chunk);
         stream.consume(n);
-        let tail = memchr::memrchr(b'\n', &buf).map_or(0, |p| p + 1);
-        if buf.len() - tail > MAX_LINE {
-            // Everything after the last line break is one line, and too long: cut it out.
-            let number = first + too_long.len() as u64 + count(&buf[..tail]);
-            let head = buf[tail..tail + RAW_CHARS.min(buf.len() - tail)].to_vec();
-            skipping = Some((number, (buf.len() - tail) as u64, head));
+        // Lines completed by this chunk: the limit holds for every line, wherever the
+        // chunks happen to end.
+        while let Some(p) = memchr::memchr(b'\n', &buf[at..]) {
+            let end = at + p;
+            if end - tail > max_line {
+                let number = first + too_long.len() as u64 + lines;
+                too_long.push((number, (end - tail) as u64, head_of(&buf[tail..end])));
+                buf.drain(tail..=end);
+                at = tail;
+            } else {
+                lines += 1;
+                tail = end + 1;
+                at = tail;
+            }
+        }
+        if buf.len() - tail > max_line {
+            // The line after the last break is already too long: skip the rest of it unread.
+            let number = first + too_long.len() as u64 + lines;
+            skipping = Some((number, (buf.len() - tail) as u64, head_of(&buf[tail..])));
             buf.truncate(tail);
         }
-        if buf.len() >= BLOCK && tail > 0 {
-            let cut = memchr::memrchr(b'\n', &buf).map_or(0, |p| p + 1);
-            let rest = buf[cut..].to_vec();
-            buf.truncate(cut);
-            let lines = count(&buf);
+        if buf.len() >= block_bytes && tail > 0 {
+            let rest = buf[tail..].to_vec();
+            buf.truncate(tail);
             let block = LineBlock {
                 bytes: std::mem::replace(&mut buf, rest),
                 first_line: first,
                 too_long: std::mem::take(&mut too_long),
             };
             first += lines + block.too_long.len() as u64;
+            (lines, tail) = (0, 0);
             on_block(block)?;
         }
     }
@@ -365,9 +407,9 @@ impl Counts {
     }
 }
 
-/// The quarantine reason of a line longer than [`MAX_LINE`].
-pub fn too_long_reason(bytes: u64) -> String {
-    format!("line of {bytes} bytes, longer than {MAX_LINE}")
+/// The quarantine reason of a line longer than `max_line`.
+pub fn too_long_reason(bytes: u64, max_line: usize) -> String {
+    format!("line of {bytes} bytes, longer than {max_line} (limit max_line_bytes)")
 }
 
 /// A quarantine record for a line.
@@ -407,7 +449,7 @@ pub fn read_source(
 ) -> Result<(Digest, Counts), ReadError> {
     let name = path.display().to_string();
     let mut counts = Counts::default();
-    let digest = read_source_blocks::<ReadError>(source, path, &mut |block| {
+    let digest = read_source_blocks::<ReadError>(source, path, &cfg.limits, &mut |block| {
         for item in block.lines() {
             let (n, line) = match item {
                 Line::Text(n, line) => (n, line),
@@ -418,7 +460,8 @@ pub fn read_source(
                 } => {
                     counts.read += 1;
                     counts.quarantined += 1;
-                    on_bad(quarantined(&name, number, too_long_reason(bytes), head));
+                    let reason = too_long_reason(bytes, cfg.limits.max_line);
+                    on_bad(quarantined(&name, number, reason, head));
                     continue;
                 }
             };

@@ -120,3 +120,85 @@ fn cidrs() {
     assert_eq!(parse_cidr("2001:db8::/129"), None);
     assert_eq!(parse_cidr("1.2.3.4").map(|c| c.1), Some(32));
 }
+
+/// Everything `read_source` gives for `data` under `limits`, in a comparable form.
+fn outcome(data: &[u8], limits: Limits) -> Result<(Counts, Vec<String>), String> {
+    let cfg = Config {
+        limits,
+        ..Config::default()
+    };
+    // Records and quarantine in one list, in the order they were given.
+    let seen = std::cell::RefCell::new(Vec::new());
+    let (_, counts) = read_source(
+        Box::new(data),
+        Path::new("in.log"),
+        &cfg,
+        &mut |n, r, f| seen.borrow_mut().push(format!("{n} {f:?} {r:?}")),
+        &mut |q| (seen.borrow_mut()).push(format!("{} bad {}", q.record, q.reason)),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok((counts, seen.into_inner()))
+}
+
+#[test]
+fn the_line_limit_is_the_configured_one_and_blocks_never_change_the_records() {
+    let mut data = Vec::new();
+    for i in 0..200 {
+        match i % 7 {
+            0 => data.extend_from_slice(&vec![b'z'; 100 + i]),
+            1 => data.extend_from_slice(SYSLOG.as_bytes()),
+            2 => {}
+            _ => data.extend_from_slice(ACCESS.as_bytes()),
+        }
+        data.push(b'\n');
+    }
+    data.extend_from_slice(&[b'q'; 150]); // a long last line without a break
+    let limits = |block_bytes| Limits {
+        max_line: 99,
+        block_bytes,
+        ..Limits::default()
+    };
+    let (counts, seen) = outcome(&data, limits(4 << 20)).unwrap();
+    // 29 lines of z's and the last line are longer than 99 bytes; the access lines (81
+    // bytes) are not; the 29 blank lines are not records.
+    assert_eq!((counts.read, counts.quarantined), (200 - 29 + 1, 30));
+    let long = seen
+        .iter()
+        .filter(|s| s.contains("(limit max_line_bytes)"))
+        .count();
+    assert_eq!(long, 30, "{seen:?}");
+    assert!(
+        seen[0].starts_with("1 bad line of 100 bytes, longer than 99"),
+        "{}",
+        seen[0]
+    );
+    for block_bytes in [1, 7, 96, 97, 98, 99, 100, 1000] {
+        assert_eq!(
+            outcome(&data, limits(block_bytes)),
+            Ok((counts.clone(), seen.clone())),
+            "block of {block_bytes} bytes"
+        );
+    }
+}
+
+#[test]
+fn the_expansion_guard_takes_its_floor_from_the_limits() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    for _ in 0..20_000 {
+        writeln!(gz, "{ACCESS}").unwrap();
+    }
+    let bytes = gz.finish().unwrap();
+    // About 1.9 MB from a few KB: well under the default 64 MiB floor.
+    assert_eq!(
+        outcome(&bytes, Limits::default()).unwrap().0.accepted,
+        20_000
+    );
+    let mut tight = Limits::default();
+    tight.read.expansion_floor = 1 << 20;
+    tight.read.max_expansion = 100;
+    let err = outcome(&bytes, tight).unwrap_err();
+    assert!(
+        err.contains("in.log") && err.contains("limit max_expansion"),
+        "{err}"
+    );
+}
