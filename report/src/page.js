@@ -504,9 +504,11 @@ function renderCard(c, background, showInNetwork, findAccount, aggregatesOnly) {
     card.appendChild(tt.wrap);
   } else card.appendChild(h('p', { class: 'muted', text: 'None recorded.' }));
 
-  // Amplifiers: accounts with histories of their own that post the cluster's campaign traces
-  // inside its campaign windows far more often than their own clock predicts. A separate
-  // role: they are not members, and the card says why each is listed.
+  // Amplifiers: accounts with histories of their own that either post the cluster's campaign
+  // traces inside its campaign windows far more often than their own clock predicts
+  // (adopters), or post the cluster's orders (sounds, links, media only its members use)
+  // while the members do (executors). A separate role: they are not members, and each row
+  // says what it was measured on.
   if (c.amplifier_count || c.campaign_traces.length) {
     card.appendChild(h('h3', { text: `Amplifiers (${fmtInt(c.amplifier_count)})` }));
     if (c.campaign_traces.length) {
@@ -520,15 +522,22 @@ function renderCard(c, background, showInNetwork, findAccount, aggregatesOnly) {
         ])));
     }
     if (c.amplifiers.length) {
-      const at = table(['Account', 'Traces in windows', 'Days', 'Hours in windows / posting hours', 'Expected', 'q-value'], ['', '', 'nowrap', 'num', 'num', 'num']);
+      const at = table(['Account', 'Role', 'Traces', 'Days', 'Measured', 'Expected', 'q-value'], ['', '', '', 'nowrap', 'num', 'num', 'num']);
       for (const a of c.amplifiers) {
         const traces = Array.isArray(a.traces) ? a.traces : [];
         const days = Array.isArray(a.days) ? a.days : [];
+        // An executor's figures count orders among its posts with a sound, link or media; an
+        // adopter's, clock hours with campaign traces that fall in the campaign windows.
+        const executor = a.kind === 'executor';
+        const measure = executor
+          ? `${fmtInt(a.in_windows)} orders executed of ${fmtInt(a.hours)} posts with a sound, link or media`
+          : `${fmtInt(a.in_windows)} of ${fmtInt(a.hours)} hours with campaign traces in the campaign windows`;
         at.body.appendChild(h('tr', null,
           h('td', null, h('button', { type: 'button', class: 'link-btn', title: 'Show in network', dataset: { name: String(a.account) } }, nameNode(a.account))),
+          h('td', { text: executor ? 'executor' : 'adopter', title: executor ? "posted the cluster's orders while its members did" : "posted the cluster's campaign traces in its campaign windows" }),
           h('td', { class: 'trace' }, ...traces.slice(0, 4).flatMap((t, k) => [k ? ', ' : '', h('code', null, nameNode(t))]), traces.length > 4 ? ` +${traces.length - 4}` : ''),
           h('td', { class: 'nowrap', text: days.slice(0, 6).map(String).join(', ') + (days.length > 6 ? ` +${days.length - 6}` : '') }),
-          h('td', { class: 'num', text: `${fmtInt(a.in_windows)} / ${fmtInt(a.hours)}` }),
+          h('td', { class: 'num', title: measure, text: executor ? `${fmtInt(a.in_windows)} orders in ${fmtInt(a.hours)} posts` : `${fmtInt(a.in_windows)} of ${fmtInt(a.hours)} h in windows` }),
           h('td', { class: 'num', text: fmtFixed(a.expected, 2) }),
           h('td', { class: 'num', text: typeof a.q_value === 'number' && Number.isFinite(a.q_value) ? a.q_value.toExponential(2) : '–' })));
       }

@@ -341,7 +341,11 @@ test('case: a cluster card lists its amplifiers apart from its members, with the
     await page.waitForSelector('#card-amplifiers tbody tr');
     const rows = await page.$$eval('#card-amplifiers tbody tr', (r) => r.map((x) => [...x.children].map((td) => td.textContent)));
     assert.equal(rows.length, c.amplifiers.length);
-    assert.deepEqual(rows[0], ['creator_ana_', 'hashtag:echilibrusiverticalitate', '2024-11-13, 2024-11-18', '3 / 41', '0.21', '3.40e-3']);
+    assert.deepEqual(rows[0], ['creator_ana_', 'adopter', 'hashtag:echilibrusiverticalitate', '2024-11-13, 2024-11-18', '3 of 41 h in windows', '0.21', '3.40e-3']);
+    // An executor is labelled as one, its figures as orders among its posts.
+    assert.deepEqual(rows[1].slice(1), ['executor', 'sound:7301000000000000001, url:youtube.com/watch?v=abc', '2024-11-18', '2 orders in 12 posts', '0.05', '9.00e-3']);
+    const titles = await page.$$eval('#card-amplifiers tbody td.num[title]', (td) => td.map((x) => x.title));
+    assert.ok(titles.some((t) => t === '2 orders executed of 12 posts with a sound, link or media'), titles.join('|'));
     // A right-to-left override in a name is shown, not obeyed.
     assert.ok(!rows[1][0].includes('\u202e'), rows[1][0]);
     assert.ok(rows[1][0].includes('U+202E'), rows[1][0]);
