@@ -33,6 +33,32 @@ fn a_file_of_the_wrong_shape_is_a_clear_error_and_writes_nothing() {
 }
 
 #[test]
+fn an_absurd_thread_count_is_capped_with_a_warning_not_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("events.ndjson");
+    std::fs::write(
+        &input,
+        "{\"id\":\"1\",\"account\":\"a\",\"time\":\"2024-11-11T10:00:00Z\",\"text\":\"#cg11\"}\n",
+    )
+    .unwrap();
+    let r = lockstep()
+        .args(["--threads", "100000", "detect"])
+        .arg(&input)
+        .arg("--out")
+        .arg(dir.path().join("case"))
+        .arg("-q")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("--threads 100000 is more than lockstep uses; using 256"),
+        "{err}"
+    );
+    assert!(dir.path().join("case/manifest.json").is_file());
+}
+
+#[test]
 fn bad_records_are_quarantined_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("events.ndjson");
