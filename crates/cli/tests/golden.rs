@@ -116,11 +116,11 @@ fn simulated_case_is_byte_identical() {
             ),
             (
                 "report.html",
-                "e7f00fc7e00df26ae96ec6d960f886f243de727750fb9b98a0d9f8363f4e2eed",
+                "c05267ea285cdfed605f0a5d94b4cd61042bcfb1f3003d991b10727649eb90d2",
             ),
             (
                 "manifest.json",
-                "8845ee1cc05c8dc18343ccd698e9d74bf2bfa701e8e33a9009e1785b5b7ca346",
+                "2ecdf10946b080a419c45ed13fab980b4254bad026cfcb8a1740bf03cfdbbe3a",
             ),
         ],
     );
@@ -172,11 +172,11 @@ fn german_elections_case_is_byte_identical() {
             ),
             (
                 "report.html",
-                "4071e0a6491c582862eff1b383d1875c897fdacf5b02d2b485ddbb8682af3d9c",
+                "7412f1c6fc80675235c02fdd2d5f7d360f30f298583736dcf7bceb34c2ab4424",
             ),
             (
                 "manifest.json",
-                "3f7a7970337c555d474e4e740326afa36c3f3544907cf99944d94e9102af8e4d",
+                "e0c339137a53f3d0f586ae4282722fbe86881f11e56df13d3e714f4aedfeabcf",
             ),
         ],
     );
@@ -221,11 +221,11 @@ fn russian_coord_tweets_case_is_byte_identical() {
             ),
             (
                 "report.html",
-                "67ca9712e136d647996719691316488261ff8cf40c5cdf8393b3fa7ec184288e",
+                "e24fff168faea6904f2f1b5cf753bda43a1871424e6a8e3757e719b4da862507",
             ),
             (
                 "manifest.json",
-                "a1bf92ffaa2a5801283b3f3c6d580a79bdf0667e9f6f0db0555c19b4d44bf685",
+                "210c146eeca8640d29d932e5946f22c233d22b3b436dfb1c08df07d5a3ea5578",
             ),
         ],
     );
