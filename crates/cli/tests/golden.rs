@@ -152,7 +152,7 @@ fn german_elections_case_is_byte_identical() {
             ),
             (
                 "clusters.json",
-                "de4413b154a01904de68c30c8c78079e8625c7f5741551943d3cf624c97ca952",
+                "71b0d5aba4e29686806ed65528f85fbfb6c5e0180875d500e1bc6993a1beb104",
             ),
             (
                 "edges.csv",
@@ -172,11 +172,11 @@ fn german_elections_case_is_byte_identical() {
             ),
             (
                 "report.html",
-                "7412f1c6fc80675235c02fdd2d5f7d360f30f298583736dcf7bceb34c2ab4424",
+                "404711822b546efe024803c5e800b5c165c7d0d7e9842bd72a8bdb2122370ad1",
             ),
             (
                 "manifest.json",
-                "e0c339137a53f3d0f586ae4282722fbe86881f11e56df13d3e714f4aedfeabcf",
+                "12256ab846a3f15980227df76bcf0358cc2188e7d15ba36fc3fedf15d90a92b1",
             ),
         ],
     );

@@ -24,8 +24,10 @@
 //!    larger ones that are themselves far in excess, and — as a scan statistic takes its
 //!    clusters — the significant intervals of largest likelihood ratio that overlap no
 //!    stronger one (a brief posted over four hours is one window, not its peak hour), with
-//!    at least `min_cohort` distinct accounts each. Twice: the second background leaves out the first windows. A popular
-//!    trace used by thousands over weeks has a high background and no windows.
+//!    at least `min_cohort` distinct accounts each. Twice: the second background leaves out
+//!    the first windows. Each window then reaches [`MARGIN`] hours either side: the scan
+//!    finds a burst's busiest hours, and creators also post at a brief's weaker edges. A
+//!    popular trace used by thousands over weeks has a high background and no windows.
 //! 3. **Amplifiers**: for every account outside the clusters with at least
 //!    `min_active_days` active days, and every campaign trace it used: of the clock hours in
 //!    which it posted the trace (`n`), how many fall in the trace's windows (`x`), against
@@ -66,6 +68,8 @@ pub const CO_SHARE: f64 = 0.2;
 /// An amplifier's use of a trace is concentrated in its windows: at least this share of its
 /// hours with the trace are in them (a supporter who also posted in a window or two is not).
 pub const CONCENTRATION: f64 = 0.5;
+/// Hours a campaign window reaches either side of the burst the scan found.
+pub const MARGIN: usize = 1;
 /// Lengths (hours) of the intervals tested for a burst of adoption.
 pub const SCALES: [usize; 4] = [1, 2, 4, 8];
 /// The background of a trace on a day is its use on this many days either side.
@@ -1030,6 +1034,18 @@ pub fn find_windows(
                 .collect()
         })
         .collect();
+    // The scan finds a burst's busiest hours; a brief's posting period reaches past them
+    // (creators post at its edges, where the excess is too weak to tell from noise hour by
+    // hour). The windows reach `MARGIN` hours either side, and the amplifier test measures
+    // every account's own clock against the same wider windows.
+    for w in windows.iter_mut() {
+        let core = std::mem::take(w);
+        for &h in &core {
+            w.extend(h.saturating_sub(MARGIN)..(h + MARGIN + 1).min(n_hours));
+        }
+        w.sort_unstable();
+        w.dedup();
+    }
     (windows, shares)
 }
 

@@ -2,7 +2,7 @@
 //! few hours on campaign days is found; genuine supporters who post the same tags on their own
 //! clock over the weeks, and the thousands who use a popular tag, are not.
 
-use lockstep_cohort::{amplifiers, binomial_tail, discrete_bh, find_windows, CohortParams};
+use lockstep_cohort::{amplifiers, binomial_tail, discrete_bh, find_windows, CohortParams, MARGIN};
 use lockstep_graph::Cluster;
 use lockstep_ingest::{ingest, IngestParams, Ingested};
 use lockstep_trace::LayerKind;
@@ -295,7 +295,17 @@ fn windows_are_bursts_not_steady_use() {
         "{:?}",
         w[1]
     );
-    assert!(w[1].len() <= 5, "{:?}", w[1]);
+    // The burst, at most an hour of the scan beside it, and the margin either side: never
+    // the steady hours around.
+    let (lo, hi) = (6 * 24 + 14 - 1 - MARGIN, 6 * 24 + 17 + 1 + MARGIN);
+    assert!(w[1].iter().all(|h| (lo..hi).contains(h)), "{:?}", w[1]);
+    assert!(w[1].len() <= 3 + 1 + 2 * MARGIN, "{:?}", w[1]);
+    // A creator posting in the hour either side of the burst posts in its window.
+    assert!(
+        w[1].contains(&(6 * 24 + 13)) && w[1].contains(&(6 * 24 + 17)),
+        "{:?}",
+        w[1]
+    );
 }
 
 #[test]
