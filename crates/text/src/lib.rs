@@ -14,7 +14,8 @@ use lockstep_trace::fold_into;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
-const BANDS: usize = 20;
+/// LSH bands per text (see [`band_keys`]).
+pub const BANDS: usize = 20;
 const ROWS: usize = 3;
 
 /// Appends the hashes of the words of a text after normalization, in order. (NFKC before

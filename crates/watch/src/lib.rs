@@ -204,7 +204,7 @@ struct State {
     cases_written: Vec<String>,
 }
 
-const STATE_VERSION: u32 = 2;
+const STATE_VERSION: u32 = 3;
 const STATE_FILE: &str = "checkpoint.bin";
 
 /// What a run ends with.

@@ -5,15 +5,37 @@
 //! existing families joins the earlier one instead of uniting them, and a family is a script
 //! when its two founding texts' longer one has `script_words` words (batch: the median).
 
+use lockstep_text::BANDS;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
+/// No seq: the end of a bucket's list.
+const NONE: u64 = u64::MAX;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
     shingles: Vec<u64>,
-    keys: Vec<u64>,
+    keys: [u64; BANDS],
+    /// Per band, the next text (in seq order) of the bucket of `keys[band]`: each bucket is
+    /// a list threaded through its entries, so indexing a text allocates nothing per band.
+    next: [u64; BANDS],
     family: Option<u64>,
+}
+
+impl Entry {
+    /// The band at which this entry holds key `k` (the first, should a text's bands share a
+    /// key): its place in `k`'s bucket list.
+    fn band(&self, k: u64) -> Option<usize> {
+        self.keys.iter().position(|&x| x == k)
+    }
+}
+
+/// A bucket: its first and its latest text.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Bucket {
+    head: u64,
+    tail: u64,
 }
 
 /// A text joined a family; `founded` when it made one with an earlier text (that text's seq
@@ -32,7 +54,7 @@ pub struct TextIndex {
     entries: VecDeque<Option<Entry>>,
     #[serde(default)]
     front: u64,
-    buckets: FxHashMap<u64, VecDeque<u64>>,
+    buckets: FxHashMap<u64, Bucket>,
     /// family key → (trace, texts holding it).
     families: FxHashMap<u64, (u32, u32)>,
 }
@@ -77,8 +99,8 @@ impl TextIndex {
         let mut cands: Vec<u64> = Vec::new();
         for k in &keys {
             if let Some(b) = self.buckets.get(k) {
-                cands.extend(b.front());
-                cands.extend(b.back());
+                cands.push(b.head);
+                cands.push(b.tail);
             }
         }
         cands.sort_unstable();
@@ -92,14 +114,37 @@ impl TextIndex {
                 }
             }
         }
-        for &k in &keys {
-            self.buckets.entry(k).or_default().push_back(seq);
+        for (i, &k) in keys.iter().enumerate() {
+            if keys[..i].contains(&k) {
+                continue;
+            }
+            match self.buckets.get_mut(&k) {
+                Some(b) => {
+                    let tail = b.tail;
+                    b.tail = seq;
+                    if let Some(t) = self.entry_mut(tail) {
+                        if let Some(j) = t.band(k) {
+                            t.next[j] = seq;
+                        }
+                    }
+                }
+                None => {
+                    self.buckets.insert(
+                        k,
+                        Bucket {
+                            head: seq,
+                            tail: seq,
+                        },
+                    );
+                }
+            }
         }
         let len = shingles.len();
         self.entries.extend((0..gap).map(|_| None));
         self.entries.push_back(Some(Entry {
             shingles,
-            keys: keys.to_vec(),
+            keys,
+            next: [NONE; BANDS],
             family: None,
         }));
         let (c, family, c_len) = matched?;
@@ -150,16 +195,48 @@ impl TextIndex {
             self.entries.pop_front();
             self.front += 1;
         }
-        for k in &e.keys {
-            if let Some(b) = self.buckets.get_mut(k) {
-                if b.front() == Some(&seq) {
-                    b.pop_front();
+        for (i, &k) in e.keys.iter().enumerate() {
+            if e.keys[..i].contains(&k) {
+                continue;
+            }
+            let Some(b) = self.buckets.get(&k).copied() else {
+                continue;
+            };
+            let next = e.next[i];
+            if b.head == seq {
+                // Texts leave in seq order: the usual case, the bucket's first.
+                if next == NONE {
+                    self.buckets.remove(&k);
                 } else {
-                    b.retain(|&s| s != seq);
+                    self.buckets.insert(
+                        k,
+                        Bucket {
+                            head: next,
+                            tail: b.tail,
+                        },
+                    );
                 }
-                if b.is_empty() {
-                    self.buckets.remove(k);
+                continue;
+            }
+            // Out of order: unlink it from its predecessor.
+            let mut cur = b.head;
+            while cur != NONE {
+                let Some(c) = self.entry_mut(cur) else { break };
+                let Some(j) = c.band(k) else { break };
+                if c.next[j] == seq {
+                    c.next[j] = next;
+                    if b.tail == seq {
+                        self.buckets.insert(
+                            k,
+                            Bucket {
+                                head: b.head,
+                                tail: cur,
+                            },
+                        );
+                    }
+                    break;
                 }
+                cur = c.next[j];
             }
         }
         if let Some(key) = e.family {
@@ -171,5 +248,68 @@ impl TextIndex {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCRIPT: &str = "vote for the only candidate who defends our faith and our families now";
+
+    fn index() -> TextIndex {
+        TextIndex::new(0.5, 4)
+    }
+
+    #[test]
+    fn a_near_duplicate_joins_the_first_texts_family() {
+        let mut ix = index();
+        assert!(ix.add(0, 0, SCRIPT, 5).is_none());
+        assert!(ix
+            .add(1, 0, "a quiet walk in the park with my dog this morning", 5)
+            .is_none());
+        let j = ix
+            .add(2, 0, &format!("{SCRIPT} today"), 5)
+            .expect("matches text 0");
+        assert_eq!(j.family_key, 0);
+        assert!(j.founded.is_some());
+    }
+
+    #[test]
+    fn eviction_in_any_order_leaves_no_bucket_behind() {
+        let mut ix = index();
+        for s in 0..6u64 {
+            ix.add(s, 0, &format!("{SCRIPT} {s}"), 5);
+        }
+        // Out of order: the middle, the latest, then the rest.
+        for s in [3u64, 5, 0, 1, 2, 4] {
+            ix.evict(s, &mut |_| {});
+            // Every bucket's list still reaches its tail through live entries.
+            for (&k, b) in &ix.buckets {
+                let mut cur = b.head;
+                let mut last = NONE;
+                while cur != NONE {
+                    assert_ne!(cur, s, "an evicted text is still listed");
+                    let e = ix.entry(cur).expect("a bucket lists a live text");
+                    last = cur;
+                    cur = e.next[e.band(k).unwrap()];
+                }
+                assert_eq!(last, b.tail);
+            }
+        }
+        assert!(ix.buckets.is_empty());
+        assert!(ix.entries.is_empty());
+    }
+
+    #[test]
+    fn a_text_matches_after_the_bucket_head_left() {
+        let mut ix = index();
+        ix.add(0, 0, SCRIPT, 5);
+        ix.add(1, 0, &format!("{SCRIPT} one"), 5);
+        ix.evict(0, &mut |_| {});
+        let j = ix
+            .add(2, 0, &format!("{SCRIPT} two"), 5)
+            .expect("matches text 1");
+        assert_eq!(j.family_key, 1);
     }
 }
