@@ -12,11 +12,12 @@
 //! significant core. Everything is ordered by event time and content; hash maps are never
 //! iterated for results.
 
-use crate::text::TextIndex;
+use crate::text::{Prepared, TextIndex};
 use lockstep_core::{Event, Quarantined};
 use lockstep_graph::{Cluster, ClusterParams, Edge};
 use lockstep_sweep::{Exposure, PairTrace, Record, WEIGHT_SCALE};
 use lockstep_trace::{EventKeys, Layer, LayerKind};
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -586,8 +587,21 @@ impl Engine {
                 &b.0.account,
             ))
         });
-        for (ev, origin) in batch {
-            self.add_event(ev, origin, &mut stats);
+        // Shingles and band keys depend on the text alone: prepared on every core.
+        let min_tokens = self.text.min_tokens();
+        let with_text = self.cfg.layers.contains(&LayerKind::Text);
+        let prepared: Vec<Option<Prepared>> = batch
+            .par_iter()
+            .with_min_len(256)
+            .map(|(ev, _)| {
+                ev.text
+                    .as_deref()
+                    .filter(|_| with_text)
+                    .and_then(|t| TextIndex::prepare(min_tokens, t))
+            })
+            .collect();
+        for ((ev, origin), text) in batch.into_iter().zip(prepared) {
+            self.add_event(ev, origin, text, &mut stats);
         }
         self.swept_until = boundary;
         self.evict(boundary - self.cfg.horizon_ms, &mut stats);
@@ -610,7 +624,13 @@ impl Engine {
         }
     }
 
-    fn add_event(&mut self, ev: Event, origin: Origin, stats: &mut TickStats) {
+    fn add_event(
+        &mut self,
+        ev: Event,
+        origin: Origin,
+        text: Option<Prepared>,
+        stats: &mut TickStats,
+    ) {
         let post_key = format!("{}\u{0}{}", ev.platform, ev.id);
         if self.posts.contains_key(&post_key) {
             self.totals.duplicates += 1;
@@ -636,11 +656,6 @@ impl Engine {
             trace_ids.push(self.intern_trace(k.full(), k.layer, 0));
         }
         let time = ev.time_ms;
-        let text = if self.cfg.layers.contains(&LayerKind::Text) {
-            ev.text.clone()
-        } else {
-            None
-        };
         self.events.push_back(StoredEvent {
             event: ev,
             origin,
@@ -651,7 +666,7 @@ impl Engine {
             self.add_hit(seq, t, time, account, stats);
         }
         if let Some(text) = text {
-            let joined = self.text.add(seq, time, &text, self.cfg.text_script_words);
+            let joined = self.text.add(seq, text, self.cfg.text_script_words);
             if let Some(j) = joined {
                 // A family founded now gives its founder its hit too (at its own time).
                 if let Some((root_seq, class)) = j.founded {
@@ -1108,31 +1123,38 @@ impl Engine {
             crowd: std::mem::take(&mut self.exposure_crowd),
             total_hits: self.total_hits,
         };
-        let mut updates: Vec<(u64, Option<EdgeState>)> = Vec::with_capacity(dirty.len());
         let layer_of = &self.trace_layer;
         let layer_bit = |t: u32| {
             LayerKind::ALL[usize::from(layer_of.get(t as usize).copied().unwrap_or(0))].bit()
         };
-        for pair in dirty {
-            let agg_live = self.pairs.get(&pair).map_or(0, |a| a.live);
-            if agg_live < self.cfg.min_co_actions {
-                updates.push((pair, None));
-                continue;
-            }
-            let mut g = self.pair_traces(pair, start);
-            if g.is_empty() {
-                updates.push((pair, None));
-                continue;
-            }
-            stats.pairs_tested += 1;
-            let edge = lockstep_graph::test_edge(&mut g, &exposure, &[], &layer_bit);
-            if edge.co_actions >= self.cfg.min_co_actions && edge.p_value <= self.cfg.alpha {
-                let mut st = EdgeState::from(&edge);
-                st.live = agg_live;
-                updates.push((pair, Some(st)));
-            } else {
-                updates.push((pair, None));
-            }
+        // Each pair's test reads the horizon only: on every core, collected in pair order.
+        let this = &*self;
+        let tested: Vec<(u64, Option<EdgeState>, bool)> = dirty
+            .par_iter()
+            .with_min_len(64)
+            .map(|&pair| {
+                let agg_live = this.pairs.get(&pair).map_or(0, |a| a.live);
+                if agg_live < this.cfg.min_co_actions {
+                    return (pair, None, false);
+                }
+                let mut g = this.pair_traces(pair, start);
+                if g.is_empty() {
+                    return (pair, None, false);
+                }
+                let edge = lockstep_graph::test_edge(&mut g, &exposure, &[], &layer_bit);
+                if edge.co_actions >= this.cfg.min_co_actions && edge.p_value <= this.cfg.alpha {
+                    let mut st = EdgeState::from(&edge);
+                    st.live = agg_live;
+                    (pair, Some(st), true)
+                } else {
+                    (pair, None, true)
+                }
+            })
+            .collect();
+        let mut updates: Vec<(u64, Option<EdgeState>)> = Vec::with_capacity(tested.len());
+        for (pair, e, was_tested) in tested {
+            stats.pairs_tested += u64::from(was_tested);
+            updates.push((pair, e));
         }
         for (pair, e) in updates {
             self.rank(pair, e);

@@ -38,6 +38,12 @@ struct Bucket {
     tail: u64,
 }
 
+/// A text ready for the index: see [`TextIndex::prepare`].
+pub struct Prepared {
+    shingles: Vec<u64>,
+    keys: [u64; BANDS],
+}
+
 /// A text joined a family; `founded` when it made one with an earlier text (that text's seq
 /// and the family's window class).
 pub struct Join {
@@ -81,19 +87,30 @@ impl TextIndex {
         self.entries.get_mut(i as usize)?.as_mut()
     }
 
-    /// Indexes the text of event `seq` and says which family it joins, if any.
-    pub fn add(&mut self, seq: u64, _time: i64, text: &str, script_words: usize) -> Option<Join> {
+    /// A text's shingles and band keys (`None` when too short to index): pure, so a tick
+    /// prepares its texts on every core before adding them in order.
+    pub fn prepare(min_tokens: usize, text: &str) -> Option<Prepared> {
+        let shingles = lockstep_text::shingles(text, min_tokens);
+        if shingles.is_empty() {
+            return None;
+        }
+        let keys = lockstep_text::band_keys(&shingles);
+        Some(Prepared { shingles, keys })
+    }
+
+    pub fn min_tokens(&self) -> usize {
+        self.min_tokens
+    }
+
+    /// Indexes the (prepared) text of event `seq` and says which family it joins, if any.
+    pub fn add(&mut self, seq: u64, text: Prepared, script_words: usize) -> Option<Join> {
         if self.entries.is_empty() {
             self.front = seq;
         }
         // Seqs only grow (the engine numbers events as they come); an earlier one would
         // break the offsets and is not indexed.
         let gap = seq.checked_sub(self.front + self.entries.len() as u64)?;
-        let shingles = lockstep_text::shingles(text, self.min_tokens);
-        if shingles.is_empty() {
-            return None;
-        }
-        let keys = lockstep_text::band_keys(&shingles);
+        let Prepared { shingles, keys } = text;
         // Per bucket, the first text and the latest (as the text stage verifies them): the
         // work stays linear in the texts, whatever a bucket's size.
         let mut cands: Vec<u64> = Vec::new();
@@ -261,15 +278,26 @@ mod tests {
         TextIndex::new(0.5, 4)
     }
 
+    trait AddText {
+        fn add_text(&mut self, seq: u64, text: &str) -> Option<Join>;
+    }
+
+    impl AddText for TextIndex {
+        fn add_text(&mut self, seq: u64, text: &str) -> Option<Join> {
+            let p = TextIndex::prepare(self.min_tokens, text)?;
+            self.add(seq, p, 5)
+        }
+    }
+
     #[test]
     fn a_near_duplicate_joins_the_first_texts_family() {
         let mut ix = index();
-        assert!(ix.add(0, 0, SCRIPT, 5).is_none());
+        assert!(ix.add_text(0, SCRIPT).is_none());
         assert!(ix
-            .add(1, 0, "a quiet walk in the park with my dog this morning", 5)
+            .add_text(1, "a quiet walk in the park with my dog this morning")
             .is_none());
         let j = ix
-            .add(2, 0, &format!("{SCRIPT} today"), 5)
+            .add_text(2, &format!("{SCRIPT} today"))
             .expect("matches text 0");
         assert_eq!(j.family_key, 0);
         assert!(j.founded.is_some());
@@ -279,7 +307,7 @@ mod tests {
     fn eviction_in_any_order_leaves_no_bucket_behind() {
         let mut ix = index();
         for s in 0..6u64 {
-            ix.add(s, 0, &format!("{SCRIPT} {s}"), 5);
+            ix.add_text(s, &format!("{SCRIPT} {s}"));
         }
         // Out of order: the middle, the latest, then the rest.
         for s in [3u64, 5, 0, 1, 2, 4] {
@@ -304,11 +332,11 @@ mod tests {
     #[test]
     fn a_text_matches_after_the_bucket_head_left() {
         let mut ix = index();
-        ix.add(0, 0, SCRIPT, 5);
-        ix.add(1, 0, &format!("{SCRIPT} one"), 5);
+        ix.add_text(0, SCRIPT);
+        ix.add_text(1, &format!("{SCRIPT} one"));
         ix.evict(0, &mut |_| {});
         let j = ix
-            .add(2, 0, &format!("{SCRIPT} two"), 5)
+            .add_text(2, &format!("{SCRIPT} two"))
             .expect("matches text 1");
         assert_eq!(j.family_key, 1);
     }
