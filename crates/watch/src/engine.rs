@@ -1151,12 +1151,8 @@ impl Engine {
                 }
             })
             .collect();
-        let mut updates: Vec<(u64, Option<EdgeState>)> = Vec::with_capacity(tested.len());
         for (pair, e, was_tested) in tested {
             stats.pairs_tested += u64::from(was_tested);
-            updates.push((pair, e));
-        }
-        for (pair, e) in updates {
             self.rank(pair, e);
         }
         self.exposure_hits = exposure.hits;

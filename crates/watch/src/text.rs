@@ -216,7 +216,7 @@ impl TextIndex {
             if e.keys[..i].contains(&k) {
                 continue;
             }
-            let Some(b) = self.buckets.get(&k).copied() else {
+            let Some(b) = self.buckets.get_mut(&k) else {
                 continue;
             };
             let next = e.next[i];
@@ -225,31 +225,21 @@ impl TextIndex {
                 if next == NONE {
                     self.buckets.remove(&k);
                 } else {
-                    self.buckets.insert(
-                        k,
-                        Bucket {
-                            head: next,
-                            tail: b.tail,
-                        },
-                    );
+                    b.head = next;
                 }
                 continue;
             }
             // Out of order: unlink it from its predecessor.
-            let mut cur = b.head;
+            let (mut cur, tail) = (b.head, b.tail);
             while cur != NONE {
                 let Some(c) = self.entry_mut(cur) else { break };
                 let Some(j) = c.band(k) else { break };
                 if c.next[j] == seq {
                     c.next[j] = next;
-                    if b.tail == seq {
-                        self.buckets.insert(
-                            k,
-                            Bucket {
-                                head: b.head,
-                                tail: cur,
-                            },
-                        );
+                    if tail == seq {
+                        if let Some(b) = self.buckets.get_mut(&k) {
+                            b.tail = cur;
+                        }
                     }
                     break;
                 }
@@ -278,27 +268,22 @@ mod tests {
         TextIndex::new(0.5, 4)
     }
 
-    trait AddText {
-        fn add_text(&mut self, seq: u64, text: &str) -> Option<Join>;
-    }
-
-    impl AddText for TextIndex {
-        fn add_text(&mut self, seq: u64, text: &str) -> Option<Join> {
-            let p = TextIndex::prepare(self.min_tokens, text)?;
-            self.add(seq, p, 5)
-        }
+    fn add_text(ix: &mut TextIndex, seq: u64, text: &str) -> Option<Join> {
+        let p = TextIndex::prepare(ix.min_tokens, text)?;
+        ix.add(seq, p, 5)
     }
 
     #[test]
     fn a_near_duplicate_joins_the_first_texts_family() {
         let mut ix = index();
-        assert!(ix.add_text(0, SCRIPT).is_none());
-        assert!(ix
-            .add_text(1, "a quiet walk in the park with my dog this morning")
-            .is_none());
-        let j = ix
-            .add_text(2, &format!("{SCRIPT} today"))
-            .expect("matches text 0");
+        assert!(add_text(&mut ix, 0, SCRIPT).is_none());
+        assert!(add_text(
+            &mut ix,
+            1,
+            "a quiet walk in the park with my dog this morning"
+        )
+        .is_none());
+        let j = add_text(&mut ix, 2, &format!("{SCRIPT} today")).expect("matches text 0");
         assert_eq!(j.family_key, 0);
         assert!(j.founded.is_some());
     }
@@ -307,7 +292,7 @@ mod tests {
     fn eviction_in_any_order_leaves_no_bucket_behind() {
         let mut ix = index();
         for s in 0..6u64 {
-            ix.add_text(s, &format!("{SCRIPT} {s}"));
+            add_text(&mut ix, s, &format!("{SCRIPT} {s}"));
         }
         // Out of order: the middle, the latest, then the rest.
         for s in [3u64, 5, 0, 1, 2, 4] {
@@ -332,12 +317,10 @@ mod tests {
     #[test]
     fn a_text_matches_after_the_bucket_head_left() {
         let mut ix = index();
-        ix.add_text(0, SCRIPT);
-        ix.add_text(1, &format!("{SCRIPT} one"));
+        add_text(&mut ix, 0, SCRIPT);
+        add_text(&mut ix, 1, &format!("{SCRIPT} one"));
         ix.evict(0, &mut |_| {});
-        let j = ix
-            .add_text(2, &format!("{SCRIPT} two"))
-            .expect("matches text 1");
+        let j = add_text(&mut ix, 2, &format!("{SCRIPT} two")).expect("matches text 1");
         assert_eq!(j.family_key, 1);
     }
 }
