@@ -6,6 +6,9 @@
 #   scripts/bench-watch.sh quality                 the six quality scenarios of `lockstep bench`:
 #                                                  alerts on hard negatives
 #   scripts/bench-watch.sh live                    wall-clock latency live, over HTTP
+#   scripts/bench-watch.sh memory [ACCOUNTS]       peak memory of a replay of 1, 2 and 3 passes
+#                                                  of the same election (20000), one after the
+#                                                  other: flat when bounded by the horizon
 set -euo pipefail
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -35,6 +38,17 @@ case "${1:-throughput}" in
       [ -f "$dir/$name/truth.csv" ] || "$bin" simulate --accounts "$1" --seed "$2" ${3:+--config "$dir/hard.toml"} --out "$dir/$name" >/dev/null
       echo "== $name"
       replay "$dir/$name" "$dir/run-$name" | grep -E "alerts|hard negatives|wall"
+    done
+    ;;
+  memory)
+    n="${2:-20000}"
+    [ -f "$dir/ro$n/truth.csv" ] || "$bin" simulate --accounts "$n" --seed 7 --out "$dir/ro$n" >/dev/null
+    for k in 1 2 3; do
+      [ -d "$dir/rep$n-$k" ] || python3 "$root/scripts/repeat_replay.py" "$dir/ro$n/data" "$dir/rep$n-$k" "$k" >/dev/null
+      rm -f "$dir/rep-alerts.ndjson"
+      printf '%s pass(es): ' "$k"
+      /usr/bin/time -f "%e s wall, %M KiB peak" "$bin" watch "$dir/rep$n-$k" --replay \
+        --alerts "$dir/rep-alerts.ndjson" --cases "$dir/rep-cases" --quiet 2>&1 | tail -1
     done
     ;;
   live)

@@ -317,6 +317,9 @@ pub struct Engine {
     order: Vec<(u64, u64)>,
     order_rm: FxHashSet<(u64, u64)>,
     order_add: FxHashSet<(u64, u64)>,
+    /// Scratch for `merge_order`.
+    #[serde(skip)]
+    order_tail: Vec<(u64, u64)>,
     /// The smallest p touched since the last cut (a change above the cut moves nothing).
     min_changed: u64,
     /// (K, p of the K-th pair) at the last cut.
@@ -428,6 +431,7 @@ impl Engine {
             order: Vec::new(),
             order_rm: FxHashSet::default(),
             order_add: FxHashSet::default(),
+            order_tail: Vec::new(),
             min_changed: u64::MAX,
             cut: (0, 0),
             full_retest: false,
@@ -949,71 +953,98 @@ impl Engine {
         self.in_core_built = true;
     }
 
-    /// Sets (or clears) a pair's ranked edge, keeping the p-ordered index in step.
+    /// Sets (or clears) a pair's ranked edge, keeping the p-ordered index in step. Most calls
+    /// re-rank a ranked pair or clear one that was not ranked: neither touches `ranked_of`.
     fn rank(&mut self, pair: u64, edge: Option<EdgeState>) {
-        let (a, b) = ((pair >> 32) as u32, pair as u32);
-        if edge.is_some() {
-            for x in [a, b] {
-                self.ranked_of.entry(x).or_default().insert(pair);
-            }
-        } else {
-            for x in [a, b] {
-                if let Some(set) = self.ranked_of.get_mut(&x) {
-                    set.remove(&pair);
-                    if set.is_empty() {
-                        self.ranked_of.remove(&x);
+        let old = match edge {
+            Some(e) => {
+                let k = (pkey(e.p_value), pair);
+                self.min_changed = self.min_changed.min(k.0);
+                let old = self.ranked.insert(pair, e);
+                if old.is_none() {
+                    for x in [(pair >> 32) as u32, pair as u32] {
+                        self.ranked_of.entry(x).or_default().insert(pair);
                     }
                 }
+                match &old {
+                    // Re-ranked at the same p: nothing moves.
+                    Some(o) if pkey(o.p_value) == k.0 => return,
+                    _ => {}
+                }
+                if !self.order_rm.remove(&k) {
+                    self.order_add.insert(k);
+                }
+                old
             }
-        }
-        if let Some(old) = self.ranked.remove(&pair) {
+            None => {
+                let old = self.ranked.remove(&pair);
+                if old.is_some() {
+                    for x in [(pair >> 32) as u32, pair as u32] {
+                        if let Some(set) = self.ranked_of.get_mut(&x) {
+                            set.remove(&pair);
+                            if set.is_empty() {
+                                self.ranked_of.remove(&x);
+                            }
+                        }
+                    }
+                }
+                old
+            }
+        };
+        if let Some(old) = old {
             let k = (pkey(old.p_value), pair);
             self.min_changed = self.min_changed.min(k.0);
             if !self.order_add.remove(&k) {
                 self.order_rm.insert(k);
             }
         }
-        if let Some(e) = edge {
-            let k = (pkey(e.p_value), pair);
-            self.min_changed = self.min_changed.min(k.0);
-            // Re-ranked at the same p: nothing moves.
-            if !self.order_rm.remove(&k) {
-                self.order_add.insert(k);
-            }
-            self.ranked.insert(pair, e);
-        }
     }
 
-    /// Merges the waiting changes into the sorted order.
+    /// Merges the waiting changes into the sorted order: both sides sorted, one walk over
+    /// the order from the first key either touches (the prefix before it stays in place).
     fn merge_order(&mut self) {
-        if self.order_add.is_empty() {
-            if !self.order_rm.is_empty() {
-                let rm = std::mem::take(&mut self.order_rm);
-                self.order.retain(|k| !rm.contains(k));
-            }
+        if self.order_add.is_empty() && self.order_rm.is_empty() {
             return;
         }
-        // One pass: removals dropped and additions merged in, from the first position either
-        // touches (the prefix before it stays where it is).
-        let rm = std::mem::take(&mut self.order_rm);
-        let mut add: Vec<(u64, u64)> = std::mem::take(&mut self.order_add).into_iter().collect();
+        let mut rm: Vec<(u64, u64)> = self.order_rm.drain().collect();
+        rm.sort_unstable();
+        let mut add: Vec<(u64, u64)> = self.order_add.drain().collect();
         add.sort_unstable();
-        let first_rm = rm.iter().min().copied().unwrap_or((u64::MAX, u64::MAX));
-        let from = self.order.partition_point(|k| *k < add[0].min(first_rm));
-        let tail = self.order.split_off(from);
-        self.order.reserve(tail.len() + add.len());
-        let mut j = 0;
-        for k in tail {
-            if !rm.is_empty() && rm.contains(&k) {
-                continue;
-            }
-            while j < add.len() && add[j] < k {
-                self.order.push(add[j]);
+        let first = match (add.first(), rm.first()) {
+            (Some(&x), Some(&y)) => x.min(y),
+            (Some(&x), None) | (None, Some(&x)) => x,
+            (None, None) => return,
+        };
+        let from = self.order.partition_point(|k| *k < first);
+        let mut tail = std::mem::take(&mut self.order_tail);
+        tail.clear();
+        tail.extend_from_slice(&self.order[from..]);
+        self.order.truncate(from);
+        // The changes in key order (a key is never in both sets); the runs of unchanged keys
+        // between them are copied whole.
+        let (mut i, mut j, mut cur) = (0, 0, 0);
+        loop {
+            let (key, is_rm) = match (rm.get(i), add.get(j)) {
+                (Some(&r), Some(&a)) if r < a => (r, true),
+                (_, Some(&a)) => (a, false),
+                (Some(&r), None) => (r, true),
+                (None, None) => break,
+            };
+            let at = cur + tail[cur..].partition_point(|k| *k < key);
+            self.order.extend_from_slice(&tail[cur..at]);
+            cur = at;
+            if is_rm {
+                i += 1;
+                if tail.get(cur) == Some(&key) {
+                    cur += 1;
+                }
+            } else {
                 j += 1;
+                self.order.push(key);
             }
-            self.order.push(k);
         }
-        self.order.extend_from_slice(&add[j..]);
+        self.order.extend_from_slice(&tail[cur..]);
+        self.order_tail = tail;
     }
 
     fn release_account(&mut self, a: u32) {
@@ -1260,22 +1291,18 @@ impl Engine {
         stats.clustered = true;
         self.totals.reclusters += 1;
         // Nodes in name order, so communities do not depend on which ids were reused.
-        let index: FxHashMap<&str, u32> = self
-            .core_accounts
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.as_str(), i as u32))
-            .collect();
         let to_internal: Vec<u32> = self
             .core_accounts
             .iter()
             .map(|n| self.accounts.get(n).unwrap_or(0))
             .collect();
+        // Internal id → node: an offset, not a name's hash per edge end.
+        let mut index = vec![0u32; self.accounts.capacity()];
+        for (i, &a) in to_internal.iter().enumerate() {
+            index[a as usize] = i as u32;
+        }
         for e in &mut core {
-            let (a, b) = (
-                index[self.accounts.name(e.a)],
-                index[self.accounts.name(e.b)],
-            );
+            let (a, b) = (index[e.a as usize], index[e.b as usize]);
             let (a, b) = if a < b { (a, b) } else { (b, a) };
             e.a = a;
             e.b = b;
@@ -1526,5 +1553,117 @@ impl Engine {
             seq += 1 << 32;
         }
         self.event(seq).map(|_| seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn engine() -> Engine {
+        Engine::new(Config {
+            horizon_ms: 3_600_000,
+            lateness_ms: 0,
+            tick_ms: 60_000,
+            retest_ms: 0,
+            windows_ms: [60_000, 60_000],
+            fast_window_ms: 10_000,
+            max_crowd: 8,
+            min_co_actions: 2,
+            alpha: 0.01,
+            layers: Vec::new(),
+            text_similarity: 0.8,
+            text_min_tokens: 4,
+            text_script_words: 12,
+            min_cluster_size: 3,
+            min_mean_degree: 2.0,
+            resolution: 1.0,
+            seed: 1,
+        })
+    }
+
+    fn edge(p: f64) -> EdgeState {
+        EdgeState {
+            a: 0,
+            b: 0,
+            co_actions: 3,
+            weight: 1.0,
+            layers: 1,
+            traces: 1,
+            first: 0,
+            last: 0,
+            median_gap_ms: 0,
+            samples: Vec::new(),
+            a_first: 0,
+            fast: 0,
+            activity_ratio: 1.0,
+            expected: 0.1,
+            p_value: p,
+            live: 0,
+        }
+    }
+
+    /// Ranks, re-ranks (at a new p and at the same p) and clears pairs in rounds, merging
+    /// after each: the order is always the ranked pairs sorted by (p, pair), and `ranked_of`
+    /// lists exactly each account's ranked pairs.
+    #[test]
+    fn the_order_follows_every_kind_of_change() {
+        let mut e = engine();
+        let mut truth: BTreeMap<u64, u64> = BTreeMap::new(); // pair -> p key
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..200 {
+            for _ in 0..(1 + next() % 40) {
+                let (a, b) = ((next() % 12) as u32, (next() % 12) as u32);
+                if a == b {
+                    continue;
+                }
+                let pair = pair_key(a, b);
+                match next() % 4 {
+                    0 => {
+                        e.rank(pair, None);
+                        truth.remove(&pair);
+                    }
+                    1 if truth.contains_key(&pair) => {
+                        // The same p again.
+                        let p = f64::from_bits(truth[&pair]);
+                        e.rank(pair, Some(edge(p)));
+                    }
+                    _ => {
+                        let p = (next() % 50) as f64 / 1000.0;
+                        e.rank(pair, Some(edge(p)));
+                        truth.insert(pair, pkey(p));
+                    }
+                }
+            }
+            if round % 3 != 2 {
+                e.merge_order();
+                let mut want: Vec<(u64, u64)> = truth.iter().map(|(&q, &p)| (p, q)).collect();
+                want.sort_unstable();
+                assert_eq!(e.order, want, "round {round}");
+                assert!(e.order_add.is_empty() && e.order_rm.is_empty());
+            }
+            for acc in 0..12u32 {
+                let mut want: Vec<u64> = truth
+                    .keys()
+                    .copied()
+                    .filter(|&q| (q >> 32) as u32 == acc || q as u32 == acc)
+                    .collect();
+                let mut got: Vec<u64> = e
+                    .ranked_of
+                    .get(&acc)
+                    .map(|s| s.iter().copied().collect())
+                    .unwrap_or_default();
+                want.sort_unstable();
+                got.sort_unstable();
+                assert_eq!(got, want, "round {round}, account {acc}");
+            }
+        }
     }
 }
